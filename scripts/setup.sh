@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Prepare this machine for hadoop-deploy: system packages, a running Docker engine, the
+# virtualenv with the package and its test extra, and the sandbox host image.
+# Safe to run again: it reuses whatever is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '[setup %s] %s\n' "$(date +%T)" "$*"; }
+die() { printf 'setup: %s\n' "$*" >&2; exit 1; }
+
+[ "$(id -u)" -eq 0 ] || die "run as root (it installs Debian packages and builds the host image with debootstrap)"
+command -v apt-get >/dev/null || die "this needs a Debian or Ubuntu machine (apt-get not found)"
+
+# Debian packages: the Docker engine, debootstrap for the host image, Java and Maven
+# to assemble Hadoop from Maven Central, qemu for the NFS VMs.
+need=()
+command -v dockerd >/dev/null || need+=(docker.io)
+command -v debootstrap >/dev/null || need+=(debootstrap)
+command -v mvn >/dev/null || need+=(maven)
+command -v java >/dev/null || need+=(openjdk-17-jdk-headless)
+command -v python3.11 >/dev/null || command -v python3 >/dev/null || need+=(python3)
+python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
+if [ ${#need[@]} -gt 0 ]; then
+  say "installing ${need[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# The Docker engine: through systemd where it runs, by hand otherwise.
+if ! docker info >/dev/null 2>&1; then
+  if [ -d /run/systemd/system ]; then
+    say "starting docker.service"
+    systemctl start docker
+  else
+    say "starting dockerd"
+    setsid nohup dockerd >/var/log/dockerd.log 2>&1 < /dev/null &
+  fi
+  for _ in $(seq 1 60); do
+    docker info >/dev/null 2>&1 && break
+    sleep 1
+  done
+  docker info >/dev/null 2>&1 || die "the Docker engine did not answer within 60 s (see /var/log/dockerd.log)"
+fi
+say "docker engine $(docker info --format '{{.ServerVersion}}') is up"
+
+# The virtualenv: created once; the install is repeated only when pyproject.toml changes.
+py=$(command -v python3.11 || command -v python3)
+[ -x .venv/bin/python ] || { say "creating .venv"; "$py" -m venv .venv; }
+stamp=.venv/.hadoop-deploy-installed
+if [ ! -f "$stamp" ] || ! cmp -s pyproject.toml "$stamp"; then
+  say "installing the package and its test extra into .venv"
+  .venv/bin/pip install -q --upgrade pip
+  .venv/bin/pip install -q -e '.[test]'
+  cp pyproject.toml "$stamp"
+fi
+
+say "host image"
+.venv/bin/hadoop-deploy image build

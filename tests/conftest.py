@@ -1,0 +1,37 @@
+"""Shared pytest configuration: tests marked `docker` need a Docker engine and the host image."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+
+def _docker_ready() -> str | None:
+    try:
+        info = subprocess.run(["docker", "info"], capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"docker is not usable: {exc}"
+    if info.returncode != 0:
+        return "the Docker engine does not answer (`docker info` failed)"
+    image = subprocess.run(["docker", "image", "inspect", "hadoop-deploy/host:current"],
+                           capture_output=True, text=True)
+    if image.returncode != 0:
+        return "the host image is missing: run `hadoop-deploy image build`"
+    return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # In CI a missing engine is an error, not a reason to skip: .ci/run starts it.
+    import os
+
+    if os.environ.get("CI"):
+        return
+    reason = None
+    for item in items:
+        if item.get_closest_marker("docker") is None:
+            continue
+        if reason is None:
+            reason = _docker_ready() or ""
+        if reason:
+            item.add_marker(pytest.mark.skip(reason=reason))

@@ -1,0 +1,97 @@
+"""Test helpers: throwaway sandboxes made with the project's own host-creation playbook."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+PROJECT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(os.environ.get("VIRTUAL_ENV", PROJECT / ".venv")) / "bin"
+
+
+def ansible_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        ANSIBLE_ROLES_PATH=str(PROJECT / "roles"),
+        ANSIBLE_CONFIG=str(PROJECT / "ansible.cfg"),
+        ANSIBLE_FORCE_COLOR="0",
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_STDOUT_CALLBACK="default",
+        PATH=f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}",
+    )
+    return env
+
+
+def run_playbook(playbook: str | Path, *args: str, inventory: Path | None = None,
+                 extra_vars: dict | None = None, timeout: int = 1800) -> subprocess.CompletedProcess[str]:
+    """Run ansible-playbook from the project directory; never raises on a failed play."""
+    cmd = [str(VENV_BIN / "ansible-playbook")]
+    if inventory is not None:
+        cmd += ["-i", str(inventory)]
+    for key, value in (extra_vars or {}).items():
+        cmd += ["-e", yaml.safe_dump({key: value}, default_flow_style=True).strip()]
+    cmd += [str(PROJECT / playbook), *args]
+    return subprocess.run(cmd, cwd=PROJECT, env=ansible_env(), capture_output=True, text=True,
+                          timeout=timeout)
+
+
+@dataclass
+class Sandbox:
+    """A live sandbox: its name, its nodes and an inventory file that reaches them."""
+
+    name: str
+    nodes: list[dict]
+    private_cidr: str
+    inventory: Path
+
+    def hosts(self, group: str) -> list[str]:
+        return [n["name"] for n in self.nodes if group in n.get("groups", [])]
+
+    def exec(self, host: str, *command: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["docker", "exec", host, *command], capture_output=True, text=True)
+
+
+def node_list(name: str, workers: int = 2, worker_networks: Sequence[str] | None = None) -> list[dict]:
+    nodes: list[dict] = [{"name": f"{name}-master", "groups": ["master"]}]
+    for i in range(1, workers + 1):
+        node: dict = {"name": f"{name}-worker{i}", "groups": ["workers"]}
+        if worker_networks is not None and i == 1:
+            node["networks"] = list(worker_networks)
+        nodes.append(node)
+    return nodes
+
+
+def write_inventory(path: Path, nodes: list[dict], group_vars: dict) -> None:
+    groups: dict[str, dict] = {}
+    for node in nodes:
+        for group in node.get("groups", []):
+            groups.setdefault(group, {"hosts": {}})["hosts"][node["name"]] = {}
+    inventory = {
+        "all": {
+            "vars": {"ansible_connection": "community.docker.docker", **group_vars},
+            "children": groups,
+        }
+    }
+    path.write_text(yaml.safe_dump(inventory, sort_keys=False))
+
+
+@contextmanager
+def sandbox(name: str, private_cidr: str, tmp_path: Path, nodes: list[dict] | None = None,
+            group_vars: dict | None = None) -> Iterator[Sandbox]:
+    """Create hosts with playbooks/sandbox/create.yml; always destroy them afterwards."""
+    nodes = nodes if nodes is not None else node_list(name)
+    inventory = tmp_path / f"{name}.yml"
+    write_inventory(inventory, nodes, {"cluster_private_cidr": private_cidr, **(group_vars or {})})
+    box_vars = {"sandbox_name": name, "sandbox_nodes": nodes, "sandbox_private_cidr": private_cidr}
+    try:
+        created = run_playbook("playbooks/sandbox/create.yml", extra_vars=box_vars)
+        assert created.returncode == 0, f"sandbox {name} could not be created:\n{created.stdout[-3000:]}\n{created.stderr[-3000:]}"
+        yield Sandbox(name=name, nodes=nodes, private_cidr=private_cidr, inventory=inventory)
+    finally:
+        run_playbook("playbooks/sandbox/destroy.yml", extra_vars={**box_vars, "sandbox_purge": True})

@@ -1,0 +1,24 @@
+"""ansible-lint (profile production, no skip_list) and yamllint over the whole tree."""
+
+from __future__ import annotations
+
+import subprocess
+
+from .sandbox import PROJECT, VENV_BIN, ansible_env
+
+
+def _run(*cmd: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(cmd, cwd=PROJECT, env=ansible_env(), capture_output=True, text=True,
+                          timeout=900)
+
+
+def test_ansible_lint_production_profile() -> None:
+    config = (PROJECT / ".ansible-lint").read_text()
+    assert "profile: production" in config and "skip_list" not in config
+    result = _run(str(VENV_BIN / "ansible-lint"), "--offline", "--nocolor")
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+
+
+def test_yamllint() -> None:
+    result = _run(str(VENV_BIN / "yamllint"), "--strict", ".")
+    assert result.returncode == 0, result.stdout[-6000:]
