@@ -67,6 +67,9 @@ EOF
 # Locked root password, as on a server installed with a sudo user.
 chroot "$rootfs" passwd -l root >/dev/null
 rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/archives/*.deb
+# An old time stamp on the empty lists: apt's "cache valid for N seconds" checks must
+# not take a freshly built image's empty package lists for a recent update.
+touch -d @0 "$rootfs/var/lib/apt/lists"
 
 tar -C "$rootfs" -c . | docker import \
   --change 'CMD ["/lib/systemd/systemd"]' \

@@ -43,10 +43,14 @@ GROUP = "org.apache.hadoop"
 
 # Components in classpath order: (name, artifacts to list, prefix of the
 # artifactIds that go into share/hadoop/<name>/ rather than its lib/).
+# An artifact is "artifactId" or "artifactId:classifier" in org.apache.hadoop,
+# or "groupId/artifactId" (version from hadoop-project's dependencyManagement).
 # Server poms mark hadoop-common and hadoop-hdfs-client as "provided", so they
-# are listed wherever they are needed at run time.
+# are listed wherever they are needed at run time.  hadoop-project's managed
+# hadoop-common excludes the slf4j binding (meant for client applications),
+# so it is listed too, as the tarball ships it in common/lib.
 COMPONENTS: list[tuple[str, list[str], tuple[str, ...]]] = [
-    ("common", ["hadoop-common"], ("hadoop-common",)),
+    ("common", ["hadoop-common", "org.slf4j/slf4j-reload4j"], ("hadoop-common",)),
     (
         "hdfs",
         ["hadoop-common", "hadoop-hdfs", "hadoop-hdfs-client", "hadoop-hdfs:tests"],
@@ -59,6 +63,7 @@ COMPONENTS: list[tuple[str, list[str], tuple[str, ...]]] = [
             "hadoop-hdfs-client",
             "hadoop-yarn-client",
             "hadoop-yarn-server-resourcemanager",
+            "hadoop-yarn-server-timelineservice",  # provided, but the RM web app needs it
             "hadoop-yarn-server-nodemanager",
             "hadoop-yarn-server-applicationhistoryservice",
             "hadoop-yarn-server-web-proxy",
@@ -91,7 +96,11 @@ WEBAPPS_JAR = ("hadoop-hdfs", "tests")
 EXAMPLES = "hadoop-mapreduce-examples"
 EXAMPLES_VERSION = {"3.4.0": "3.4.2", "3.4.1": "3.4.2", "3.5.0": "3.4.2"}
 
-DEPENDENCY_PLUGIN_VERSION = "3.6.1"
+PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.6.1"
+HELPFUL_ERROR = (
+    r"Could not|Non-resolvable|Failed to|not found|Cannot|Unknown|Unresolveable"
+)
+VERSION_RE = re.compile(r"[0-9][0-9A-Za-z.+-]*")
 
 
 class Failure(Exception):
@@ -101,6 +110,13 @@ class Failure(Exception):
 def pom_module(component: str, artifacts: list[str], examples: str | None) -> str:
     deps = []
     for spec in artifacts:
+        if "/" in spec:  # another group: version managed by hadoop-project
+            group, artifact = spec.split("/")
+            deps.append(
+                f"    <dependency><groupId>{escape(group)}</groupId>"
+                f"<artifactId>{escape(artifact)}</artifactId></dependency>"
+            )
+            continue
         artifact, _, classifier = spec.partition(":")
         extra = f"<classifier>{escape(classifier)}</classifier>" if classifier else ""
         deps.append(
@@ -116,7 +132,7 @@ def pom_module(component: str, artifacts: list[str], examples: str | None) -> st
             "</dependency>"
         )
     return f"""<?xml version="1.0" encoding="UTF-8"?>
-<project xmlns="http://maven.apache.org/POM/4.0.0">
+<project>
   <modelVersion>4.0.0</modelVersion>
   <parent>
     <groupId>local.hadoop-from-maven</groupId>
@@ -135,7 +151,7 @@ def pom_module(component: str, artifacts: list[str], examples: str | None) -> st
 def pom_parent(version: str, components: list[str]) -> str:
     modules = "\n".join(f"    <module>{c}</module>" for c in components)
     return f"""<?xml version="1.0" encoding="UTF-8"?>
-<project xmlns="http://maven.apache.org/POM/4.0.0">
+<project>
   <modelVersion>4.0.0</modelVersion>
   <groupId>local.hadoop-from-maven</groupId>
   <artifactId>assembly</artifactId>
@@ -147,24 +163,24 @@ def pom_parent(version: str, components: list[str]) -> str:
   <modules>
 {modules}
   </modules>
-  <build>
-    <pluginManagement>
-      <plugins>
-        <plugin>
-          <groupId>org.apache.maven.plugins</groupId>
-          <artifactId>maven-dependency-plugin</artifactId>
-          <version>{DEPENDENCY_PLUGIN_VERSION}</version>
-        </plugin>
-      </plugins>
-    </pluginManagement>
-  </build>
+  <dependencyManagement>
+    <dependencies>
+      <dependency>
+        <groupId>{GROUP}</groupId>
+        <artifactId>hadoop-project</artifactId>
+        <version>${{hadoop.version}}</version>
+        <type>pom</type>
+        <scope>import</scope>
+      </dependency>
+    </dependencies>
+  </dependencyManagement>
 </project>
 """
 
 
 def settings_xml(url: str) -> str:
     return f"""<?xml version="1.0" encoding="UTF-8"?>
-<settings xmlns="http://maven.apache.org/SETTINGS/1.0.0">
+<settings>
   <mirrors>
     <mirror>
       <id>hadoop-from-maven</id>
@@ -176,24 +192,31 @@ def settings_xml(url: str) -> str:
 """
 
 
-def run_maven(args: argparse.Namespace, work: Path) -> None:
-    mvn = shutil.which(args.mvn)
-    if mvn is None:
-        raise Failure(f"mvn not found ({args.mvn!r}): install Maven or pass --mvn PATH")
+def run_maven(args: argparse.Namespace, mvn: str, work: Path) -> None:
     names = [c[0] for c in COMPONENTS]
     (work / "pom.xml").write_text(pom_parent(args.version, names))
     for name, artifacts, _ in COMPONENTS:
         (work / name).mkdir()
         examples = args.examples_version if name == "mapreduce" else None
         (work / name / "pom.xml").write_text(pom_module(name, artifacts, examples))
-    cmd = [mvn, "-B", "-q", "-C", "-Dstyle.color=never", "-f", str(work / "pom.xml")]
+    # -U: retry artifacts a previous failed run cached as missing; -C: verify checksums
+    cmd = [
+        mvn,
+        "-B",
+        "-q",
+        "-U",
+        "-C",
+        "-Dstyle.color=never",
+        "-f",
+        str(work / "pom.xml"),
+    ]
     if args.maven_repo:
         (work / "settings.xml").write_text(settings_xml(args.maven_repo))
         cmd += ["-s", str(work / "settings.xml")]
     if args.local_repo:
         cmd.append(f"-Dmaven.repo.local={args.local_repo}")
     cmd += [
-        "dependency:copy-dependencies",
+        f"{PLUGIN}:copy-dependencies",
         "-DincludeScope=runtime",
         "-Dmdep.useRepositoryLayout=true",
         "-DoutputDirectory=${project.basedir}/deps",
@@ -203,8 +226,12 @@ def run_maven(args: argparse.Namespace, work: Path) -> None:
         rc = subprocess.call(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=work)
     if rc != 0:
         text = re.sub(r"\x1b\[[0-9;]*m", "", log.read_text(errors="replace"))
-        errors = re.findall(r"^\[ERROR\] (\S.*)$", text, re.MULTILINE)
-        reason = errors[0] if errors else f"mvn exited with {rc}"
+        errors = [
+            re.sub(r"^(\[(?:ERROR|FATAL)\]\s*)+|\s*-> \[Help \d+\]$", "", line)
+            for line in re.findall(r"^\[(?:ERROR|FATAL)\]\s+\S.*$", text, re.MULTILINE)
+        ]
+        useful = [e for e in errors if re.search(HELPFUL_ERROR, e)]
+        reason = (useful or errors or [f"mvn exited with {rc}"])[0]
         raise Failure(
             f"Maven could not resolve Hadoop {args.version}: {reason[:400]}"
             f" (full log: {log})"
@@ -238,7 +265,9 @@ def assemble(version: str, work: Path, home: Path) -> list[str]:
             key = (group, artifact, classifier)
             if key in placed:
                 if placed[key] != ver:
-                    conflicts.append(f"{group}:{artifact} {placed[key]} (kept) vs {ver} ({name})")
+                    conflicts.append(
+                        f"{group}:{artifact} {placed[key]} (kept) vs {ver} ({name})"
+                    )
                 continue
             own = group == GROUP and artifact.startswith(own_prefixes)
             target = share / name if own else share / name / "lib"
@@ -256,6 +285,7 @@ def write_tarball(home: Path, tarball: Path) -> None:
     def normalise(info: tarfile.TarInfo) -> tarfile.TarInfo:
         info.uid = info.gid = 0
         info.uname = info.gname = "root"
+        info.mode = 0o755 if info.isdir() else 0o644
         return info
 
     partial = tarball.with_name(tarball.name + ".part")
@@ -288,6 +318,9 @@ def main(argv: list[str] | None = None) -> int:
         " newest published release when --version has none)",
     )
     args = parser.parse_args(argv)
+    for value in (args.version, args.examples_version or "0"):
+        if not VERSION_RE.fullmatch(value):
+            parser.error(f"not a Maven version: {value!r}")
     if not args.examples_version:
         args.examples_version = EXAMPLES_VERSION.get(args.version, args.version)
 
@@ -298,6 +331,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{PROG}: {tarball} exists, nothing to do")
         return 0
 
+    mvn = shutil.which(args.mvn)
+    if mvn is None:
+        print(
+            f"{PROG}: error: mvn not found ({args.mvn!r}): install Maven (and a JDK)"
+            " or pass --mvn PATH",
+            file=sys.stderr,
+        )
+        return 1
+
     started = time.monotonic()
     work = dest / f".hadoop-{args.version}-build"
     try:
@@ -306,7 +348,7 @@ def main(argv: list[str] | None = None) -> int:
             if stale.exists():
                 shutil.rmtree(stale)
         work.mkdir()
-        run_maven(args, work)
+        run_maven(args, mvn, work)
         conflicts = assemble(args.version, work, home)
         write_tarball(home, tarball)
     except Failure as exc:
@@ -317,7 +359,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     shutil.rmtree(work, ignore_errors=True)
     for conflict in conflicts:
-        print(f"{PROG}: warning: version conflict {conflict}", file=sys.stderr)
+        print(
+            f"{PROG}: warning: version conflict {conflict}", file=sys.stderr, flush=True
+        )
     print(
         f"{PROG}: wrote {tarball} ({tarball.stat().st_size / 2**20:.0f} MiB; tree"
         f" {tree_size(home) / 2**20:.0f} MiB) in {time.monotonic() - started:.0f} s"
