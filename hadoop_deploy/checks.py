@@ -1,0 +1,319 @@
+"""`hadoop-deploy inventory check`: the inventory rules, checked before any host is contacted.
+
+The same rules run again inside Ansible (playbooks/preflight.yml), for runs that do not go
+through this command.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import inventory as inv
+from .inventory import Host, Inventory, Problem, Value
+from .paths import HADOOP_DEFAULTS, HADOOP_VARS, display_path
+
+DEFAULT_HADOOP_VERSION = "3.5.0"
+HADOOP_SOURCES = ("apache", "url", "maven")
+# Variables every inventory must set: (what it is, an example line).
+REQUIRED = {
+    "cluster_private_cidr": ("the private network the nodes share", "cluster_private_cidr: 10.42.0.0/24"),
+}
+_HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$")
+_LOOKS_NUMERIC = re.compile(r"^[0-9.]+$|^[0-9a-fA-F:]*:[0-9a-fA-F:.]*$")
+_CHECKSUM = re.compile(r"^sha512:[0-9a-f]{128}$")
+_USER = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
+
+
+@dataclass
+class HadoopCatalog:
+    """The Hadoop versions the role knows a checksum for, and its default version."""
+
+    checksums: dict[str, str]
+    default_version: str
+    source: str  # where the checksums come from, for messages
+
+
+def hadoop_catalog(vars_file: Path = HADOOP_VARS, defaults_file: Path = HADOOP_DEFAULTS) -> HadoopCatalog:
+    checksums: dict[str, str] = {}
+    if vars_file.is_file():
+        content, _ = inv.read_yaml(vars_file)
+        if isinstance(content, dict) and isinstance(content.get("hadoop_checksums"), dict):
+            checksums = {str(k): str(v) for k, v in content["hadoop_checksums"].items()}
+    default = DEFAULT_HADOOP_VERSION
+    if defaults_file.is_file():
+        content, _ = inv.read_yaml(defaults_file)
+        if isinstance(content, dict) and isinstance(content.get("hadoop_version"), str) and "{{" not in content["hadoop_version"]:
+            default = content["hadoop_version"]
+    return HadoopCatalog(checksums=checksums, default_version=default, source=display_path(vars_file))
+
+
+def _templated(value: Any) -> bool:
+    """A Jinja2 expression cannot be judged before Ansible runs: such values are not checked."""
+    return isinstance(value, inv.Opaque) or (isinstance(value, str) and "{{" in value)
+
+
+def _is_set(value: Value | None) -> bool:
+    return value is not None and value.value not in (None, "")
+
+
+def _address_problem(text: str, allow_names: bool) -> str:
+    """Why TEXT is not a usable address ('' when it is)."""
+    if _LOOKS_NUMERIC.match(text) or not allow_names:
+        try:
+            ipaddress.ip_address(text)
+            return ""
+        except ValueError:
+            return "is not a valid IP address"
+    return "" if _HOSTNAME.match(text) else "is neither an IP address nor a valid host name"
+
+
+def _check_groups(inventory: Inventory) -> list[Problem]:
+    problems = []
+    where = inventory.where
+    masters = inventory.group_hosts("master")
+    workers = inventory.group_hosts("workers")
+    if not masters:
+        problems.append(
+            Problem(where, "no host is in group 'master': a cluster needs exactly one", "add a group 'master' with one host (see inventory/prod/hosts.yml)")
+        )
+    elif len(masters) > 1:
+        problems.append(
+            Problem(
+                where,
+                f"{len(masters)} hosts are in group 'master' ({', '.join(masters)}): a cluster has exactly one master",
+                f"keep one host in 'master' and move the others ({', '.join(masters[1:])}) to 'workers'",
+            )
+        )
+    if not workers:
+        problems.append(
+            Problem(where, "no host is in group 'workers': a cluster needs at least one", "add a group 'workers' with the DataNode/NodeManager hosts")
+        )
+    for host in inventory.hosts.values():
+        if "master" in host.groups or "workers" in host.groups:
+            continue
+        if not host.groups:
+            what = f"host '{host.name}' is in no group"
+        else:
+            what = f"host '{host.name}' is in group(s) {', '.join(host.groups)} but in neither 'master' nor 'workers'"
+        problems.append(Problem(f"{host.source}", what, f"put '{host.name}' under 'master' or 'workers', or remove it"))
+    seen: dict[str, str] = {}
+    for name in inventory.hosts:
+        key = name.lower().rstrip(".")
+        if key in seen:
+            problems.append(
+                Problem(
+                    inventory.hosts[name].source,
+                    f"hosts '{seen[key]}' and '{name}' have the same name (host names are not case-sensitive)",
+                    "give every host a distinct name",
+                )
+            )
+        else:
+            seen[key] = name
+    return problems
+
+
+def _check_addresses(inventory: Inventory) -> list[Problem]:
+    problems = []
+    by_address: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+    for host in inventory.hosts.values():
+        for name, allow_names in (("ansible_host", True), ("private_ip", False)):
+            value = host.get(name)
+            if not _is_set(value) or value is None or _templated(value.value):
+                continue
+            text = str(value.value).strip()
+            why = _address_problem(text, allow_names)
+            if why:
+                kind = "an IP address or a DNS name" if allow_names else "an IP address such as 10.42.0.11"
+                problems.append(Problem(value.source, f"{name} '{text}' of host '{host.name}' {why}", f"set {name} for '{host.name}' to {kind}"))
+                continue
+            port = host.get("ansible_port") if name == "ansible_host" else None
+            key = f"{text}:{port.value}" if port is not None and _is_set(port) else text
+            by_address[(name, key.lower())].append((host.name, value.source))
+    for (name, address), users in sorted(by_address.items()):
+        if len(users) > 1:
+            hosts = ", ".join(h for h, _ in users)
+            problems.append(
+                Problem(
+                    users[-1][1],
+                    f"hosts {hosts} share the same {name} '{address}': each node needs its own",
+                    f"give each of {hosts} a distinct {name}",
+                )
+            )
+    return problems
+
+
+def _one_value_per_source(inventory: Inventory, name: str) -> list[tuple[Value | None, list[Host]]]:
+    """The distinct settings of variable NAME across hosts, each with the hosts that see it."""
+    groups: dict[tuple[str, str], tuple[Value | None, list[Host]]] = {}
+    for host in inventory.hosts.values():
+        value = host.get(name)
+        key = (repr(value.value), value.source) if value is not None else ("", "")
+        groups.setdefault(key, (value, []))[1].append(host)
+    return list(groups.values())
+
+
+def _check_required(inventory: Inventory) -> list[Problem]:
+    problems = []
+    group_vars = display_path((inventory.path if inventory.path.is_dir() else inventory.path.parent) / "group_vars" / "all.yml")
+    for name, (meaning, example) in REQUIRED.items():
+        missing = [h.name for h in inventory.hosts.values() if not _is_set(h.get(name))]
+        if missing:
+            who = "any host" if len(missing) == len(inventory.hosts) else ", ".join(missing)
+            problems.append(
+                Problem(group_vars, f"required variable {name} ({meaning}) is not set for {who}", f"add a line such as '{example}' to {group_vars}")
+            )
+    return problems
+
+
+def _check_cidr(inventory: Inventory) -> list[Problem]:
+    problems = []
+    settings = [(v, hosts) for v, hosts in _one_value_per_source(inventory, "cluster_private_cidr") if _is_set(v)]
+    for value, hosts in settings:
+        assert value is not None
+        if _templated(value.value):
+            continue
+        text = str(value.value).strip()
+        try:
+            network = ipaddress.IPv4Network(text, strict=False)
+        except ValueError:
+            problems.append(
+                Problem(value.source, f"cluster_private_cidr '{text}' is not an IPv4 network in CIDR form", "write it as address/prefix, for example 10.42.0.0/24")
+            )
+            continue
+        if "/" not in text:
+            problems.append(Problem(value.source, f"cluster_private_cidr '{text}' has no prefix length", f"write it with one, for example {text}/24"))
+        elif str(network) != text:
+            problems.append(
+                Problem(value.source, f"cluster_private_cidr '{text}' has host bits set", f"use the network address: {network}")
+            )
+        else:
+            for host in hosts:
+                private = host.get("private_ip")
+                if _is_set(private) and private is not None and not _templated(private.value):
+                    try:
+                        inside = ipaddress.ip_address(str(private.value).strip()) in network
+                    except ValueError:
+                        continue  # reported by the address check
+                    if not inside:
+                        problems.append(
+                            Problem(
+                                private.source,
+                                f"private_ip {private.value} of host '{host.name}' is outside cluster_private_cidr {network}",
+                                f"give '{host.name}' an address inside {network}, or correct cluster_private_cidr",
+                            )
+                        )
+    if len(settings) > 1:
+        shown = "; ".join(f"'{v.value}' in {v.source}" for v, _ in settings if v is not None)
+        problems.append(
+            Problem(inventory.where, f"the nodes disagree on cluster_private_cidr: {shown}", "set it once, in group_vars/all.yml")
+        )
+    return problems
+
+
+def _check_hadoop(inventory: Inventory, catalog: HadoopCatalog) -> list[Problem]:
+    problems = []
+    reported: set[tuple[str, str]] = set()
+    for host in inventory.hosts.values():
+        version = host.get("hadoop_version") or Value(catalog.default_version, "the hadoop role's default")
+        checksum = host.get("hadoop_checksum")
+        source = host.get("hadoop_source")
+        if _is_set(source) and source is not None and not _templated(source.value) and source.value not in HADOOP_SOURCES:
+            if ("source", source.source) not in reported:
+                reported.add(("source", source.source))
+                problems.append(
+                    Problem(source.source, f"hadoop_source '{source.value}' is not one of {', '.join(HADOOP_SOURCES)}", f"set hadoop_source to one of {', '.join(HADOOP_SOURCES)}")
+                )
+        if source is not None and source.value == "url" and ("url", source.source) not in reported:
+            url = host.get("hadoop_url")
+            if not _is_set(url) or url is None:
+                reported.add(("url", source.source))
+                problems.append(
+                    Problem(source.source, "hadoop_source is 'url' but hadoop_url is not set",
+                            "set hadoop_url to the tarball's http(s) URL or its path on this machine")
+                )
+            elif not _templated(url.value) and re.match(r"^(https?|ftp)://", str(url.value)) and not _is_set(checksum):
+                reported.add(("url", source.source))
+                problems.append(
+                    Problem(url.source, f"hadoop_url {url.value} is downloaded, but hadoop_checksum is not set to verify it",
+                            "set hadoop_checksum: sha512:<128 hex digits> (from the release's .sha512 file)")
+                )
+        if _is_set(checksum) and checksum is not None and not _templated(checksum.value):
+            if not _CHECKSUM.match(str(checksum.value).strip()) and ("checksum", checksum.source) not in reported:
+                reported.add(("checksum", checksum.source))
+                problems.append(
+                    Problem(checksum.source, "hadoop_checksum is not 'sha512:' followed by 128 lower-case hex digits", "copy the SHA-512 from the release's .sha512 file, as sha512:<digits>")
+                )
+        if _templated(version.value) or ("version", version.source) in reported:
+            continue
+        if not isinstance(version.value, str):
+            reported.add(("version", version.source))
+            problems.append(
+                Problem(version.source, f"hadoop_version {version.value!r} is a number, not a string", f"quote it: hadoop_version: \"{version.value}\"")
+            )
+            continue
+        if version.value in catalog.checksums or _is_set(checksum):
+            continue
+        reported.add(("version", version.source))
+        known = ", ".join(sorted(catalog.checksums)) or "none yet"
+        problems.append(
+            Problem(
+                version.source,
+                f"hadoop_version '{version.value}' has no known checksum (known versions: {known}, from {catalog.source})",
+                f"use a known version, or give its checksum: hadoop_checksum: sha512:<128 hex digits>",
+            )
+        )
+    return problems
+
+
+def _check_admin_user(inventory: Inventory) -> list[Problem]:
+    problems = []
+    for value, _ in _one_value_per_source(inventory, "cluster_admin_user"):
+        if _is_set(value) and value is not None and not _templated(value.value) and not _USER.match(str(value.value)):
+            problems.append(
+                Problem(value.source, f"cluster_admin_user '{value.value}' is not a valid Linux user name", "use lower-case letters, digits, '_' or '-', starting with a letter")
+            )
+    return problems
+
+
+def check(inventory: Inventory, catalog: HadoopCatalog | None = None) -> list[Problem]:
+    """Every problem with INVENTORY; errors first. Reads files only."""
+    problems = list(inventory.problems)
+    if inventory.hosts or not any(p.severity == "error" for p in problems):
+        problems += _check_groups(inventory)
+    if inventory.hosts:
+        problems += _check_addresses(inventory)
+        if not any(p.severity == "error" for p in inventory.problems):
+            problems += _check_required(inventory)  # a broken vars file would only echo here
+        problems += _check_cidr(inventory)
+        problems += _check_hadoop(inventory, catalog or hadoop_catalog())
+        problems += _check_admin_user(inventory)
+    return sorted(problems, key=lambda p: p.severity != "error")
+
+
+def check_path(path: Path, extra_vars: dict[str, Any] | None = None) -> tuple[Inventory, list[Problem]]:
+    """Load and check the inventory at PATH."""
+    inventory = inv.load(path, extra_vars=extra_vars)
+    return inventory, check(inventory)
+
+
+def errors(problems: list[Problem]) -> list[Problem]:
+    return [p for p in problems if p.severity == "error"]
+
+
+def summary(inventory: Inventory, catalog: HadoopCatalog | None = None) -> str:
+    """One paragraph describing a valid inventory."""
+    catalog = catalog or hadoop_catalog()
+    master = inventory.group_hosts("master")
+    workers = inventory.group_hosts("workers")
+    first = next(iter(inventory.hosts.values()))
+    version = first.get("hadoop_version")
+    cidr = first.get("cluster_private_cidr")
+    return (
+        f"{inventory.where}: OK: master {', '.join(master)}; {len(workers)} worker(s) {', '.join(workers)}; "
+        f"private network {cidr.value if cidr else '?'}; Hadoop {version.value if version else catalog.default_version}"
+    )

@@ -1,0 +1,214 @@
+"""`hadoop-deploy up` / `down`: a whole cluster of systemd containers on this machine.
+
+The hosts are created by playbooks/sandbox/create.yml, the same playbook every Molecule
+scenario uses; this module only chooses the names, writes inventory/local/ and runs apply.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+import yaml
+
+from . import deploy, render, runner
+from .errors import UserError
+from .image import CURRENT_TAG, ImageError, ensure_image
+from .paths import LOCAL_INVENTORY, PLAYBOOKS_DIR, display_path
+
+NAME = "hd-local"
+MASTER = f"{NAME}-master"
+PRIVATE_CIDR = "10.42.100.0/24"
+# Where each node's named volume <node>-data is mounted: the Hadoop data lives there, so
+# that `down` and `up` again find it (`down --purge` removes the volumes).
+DATA_PATH = "/srv/hadoop"
+MAX_WORKERS = 10
+# Where the sandbox's Hadoop comes from (see roles/hadoop/defaults/main.yml).
+HADOOP_SOURCE = "maven"
+LABEL = "org.hadoop-deploy.sandbox"
+CREATE = PLAYBOOKS_DIR / "sandbox" / "create.yml"
+DESTROY = PLAYBOOKS_DIR / "sandbox" / "destroy.yml"
+# The create/destroy playbooks run on this machine, with the Python that has the docker SDK.
+_LOCALHOST = 'localhost ansible_connection=local ansible_python_interpreter="{{ ansible_playbook_python }}"\n'
+WEB_UIS = (("HDFS NameNode", 9870), ("YARN ResourceManager", 8088), ("MapReduce JobHistory", 19888))
+
+
+@dataclass(frozen=True)
+class Node:
+    name: str
+    group: str
+
+
+def nodes(workers: int) -> list[Node]:
+    return [Node(MASTER, "master")] + [Node(f"{NAME}-worker{i}", "workers") for i in range(1, workers + 1)]
+
+
+def _docker(*args: str) -> str:
+    if shutil.which("docker") is None:
+        raise UserError("the docker command is not installed", "apt-get install -y docker.io, then start dockerd")
+    proc = subprocess.run(["docker", *args], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise UserError(f"`docker {' '.join(args)}` failed: {proc.stderr.strip()}", "check that the Docker engine runs (docker info)")
+    return proc.stdout
+
+
+def containers() -> list[str]:
+    """The sandbox's containers, running or not."""
+    out = _docker("ps", "-a", "--filter", f"label={LABEL}={NAME}", "--format", "{{.Names}}")
+    return sorted(line for line in out.splitlines() if line)
+
+
+def data_volumes() -> list[str]:
+    out = _docker("volume", "ls", "--format", "{{.Name}}")
+    return sorted(v for v in out.splitlines() if re.fullmatch(rf"{re.escape(NAME)}-(master|worker\d+)-data", v))
+
+
+def write_inventory(members: list[Node], directory: Path = LOCAL_INVENTORY) -> Path:
+    """inventory/local/: the sandbox's hosts (reached with docker exec) and its group_vars."""
+    groups: dict[str, dict[str, dict[str, None]]] = {}
+    for node in members:
+        groups.setdefault(node.group, {"hosts": {}})["hosts"][node.name] = None
+    hosts = {"all": {"vars": {"ansible_connection": "community.docker.docker"}, "children": groups}}
+    group_vars = {"cluster_private_cidr": PRIVATE_CIDR, "hadoop_source": HADOOP_SOURCE}
+    (directory / "group_vars").mkdir(parents=True, exist_ok=True)
+    header = "---\n# Written by `hadoop-deploy up`; rewritten by each `up`, removed by `down`.\n"
+    (directory / "hosts.yml").write_text(header + yaml.safe_dump(hosts, sort_keys=False).replace(": null", ":"))
+    (directory / "group_vars" / "all.yml").write_text(
+        header
+        + "# The sandbox's private network (playbooks/sandbox/create.yml makes it), and Hadoop\n"
+        + "# assembled from Maven Central, which a machine without other internet access reaches.\n"
+        + yaml.safe_dump(group_vars)
+    )
+    return directory
+
+
+def public_address(container: str = MASTER) -> str:
+    out = _docker("inspect", "--format", "{{json .NetworkSettings.Networks}}", container)
+    networks = json.loads(out or "{}")
+    return str((networks.get(f"{NAME}-public") or {}).get("IPAddress") or "")
+
+
+def _run_playbook(verb: str, playbook: Path, extravars: dict[str, object], out: TextIO) -> runner.RunResult:
+    progress = render.Progress(out)
+    result = runner.run(verb, progress, inventory=_LOCALHOST, playbook=playbook, extravars=extravars)
+    if result.rc != 0:
+        out.write(render.summary(progress.tally, result.rc, result.seconds, result.artifacts_shown) + "\n")
+    return result
+
+
+def up(workers: int, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
+    if not 1 <= workers <= MAX_WORKERS:
+        raise UserError(f"--workers {workers} is out of range", f"give a number from 1 to {MAX_WORKERS}")
+    members = nodes(workers)
+    extra = sorted(set(containers()) - {n.name for n in members})
+    if extra:
+        raise UserError(
+            f"the sandbox already has hosts that --workers {workers} leaves out: {', '.join(extra)}",
+            f"run `hadoop-deploy up --workers {len(containers()) - 1}`, or `hadoop-deploy down` first to resize it",
+        )
+    started = time.monotonic()
+    out.write(f"Host image {CURRENT_TAG}: ")
+    out.flush()
+    try:
+        image = ensure_image()
+    except ImageError as exc:
+        raise UserError(str(exc), "see the message above; `hadoop-deploy image build` retries the build") from exc
+    out.write(f"{'built' if image.built else 'present'} ({image.ref})\n")
+    out.write(f"Starting {MASTER} and {workers} worker(s) on {PRIVATE_CIDR}\n")
+    out.flush()
+    created = _run_playbook(
+        "up",
+        CREATE,
+        {
+            "sandbox_name": NAME,
+            "sandbox_nodes": [{"name": n.name, "groups": [n.group]} for n in members],
+            "sandbox_private_cidr": PRIVATE_CIDR,
+            "sandbox_data_path": DATA_PATH,
+        },
+        out,
+    )
+    if created.rc != 0:
+        err.write("hadoop-deploy: the sandbox hosts could not be created (see above)\n")
+        return created.rc
+    inventory = write_inventory(members)
+    out.write(f"Hosts up in {created.seconds:.0f} s; inventory written to {display_path(inventory)}\n\n")
+    rc = deploy.run_site(inventory, out=out, err=err)
+    if rc != 0:
+        err.write(
+            f"hadoop-deploy: the sandbox hosts are up but apply failed; fix the cause, then run "
+            f"`hadoop-deploy apply {display_path(inventory)}` (or `hadoop-deploy down`)\n"
+        )
+        return rc
+    out.write(_welcome(members, time.monotonic() - started))
+    return 0
+
+
+def _welcome(members: list[Node], seconds: float) -> str:
+    address = public_address()
+    inv = display_path(LOCAL_INVENTORY)
+    workers = [n.name for n in members if n.group == "workers"]
+    lines = [
+        "",
+        f"The sandbox cluster is ready in {seconds:.0f} s: master {MASTER}, workers {', '.join(workers)}.",
+        "",
+        "Web UIs (from this machine):",
+        *[f"  {label:<22} http://{address or MASTER}:{port}" for label, port in WEB_UIS],
+        "",
+        "Use it:",
+        f"  hadoop-deploy status {inv}              the services and the cluster's health",
+        f"  hadoop-deploy exec {inv} -- hostname    a command on every node (--limit master for one)",
+        f"  docker exec -it {MASTER} bash          a shell on the master",
+        f"  hadoop-deploy plan {inv}                what apply would change (nothing, right after up)",
+        "  hadoop-deploy down                          remove the hosts, keep HDFS data (--purge removes it)",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def down(purge: bool, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
+    names = set(containers()) | set(_inventory_hosts())
+    if purge:
+        names |= {v.removesuffix("-data") for v in data_volumes()}
+    if not names:
+        out.write(f"No sandbox named {NAME} here: nothing to remove.\n")
+        return 0
+    out.write(f"Removing the sandbox {NAME} ({', '.join(sorted(names))}){' and its data' if purge else ''}\n")
+    out.flush()
+    result = _run_playbook(
+        "down",
+        DESTROY,
+        {"sandbox_name": NAME, "sandbox_nodes": [{"name": n} for n in sorted(names)], "sandbox_purge": purge},
+        out,
+    )
+    if result.rc != 0:
+        err.write("hadoop-deploy: the sandbox could not be removed completely (see above); run down again\n")
+        return result.rc
+    if LOCAL_INVENTORY.is_dir():
+        shutil.rmtree(LOCAL_INVENTORY)
+    kept = data_volumes()
+    out.write(f"Removed in {result.seconds:.0f} s.")
+    if kept:
+        out.write(f" Data kept in volumes {', '.join(kept)}: `hadoop-deploy up` finds it again; `down --purge` removes it.")
+    out.write("\n")
+    return 0
+
+
+def _inventory_hosts() -> list[str]:
+    hosts_file = LOCAL_INVENTORY / "hosts.yml"
+    if not hosts_file.is_file():
+        return []
+    try:
+        content = yaml.safe_load(hosts_file.read_text()) or {}
+        groups = content["all"]["children"].values()
+        return [str(h) for g in groups for h in (g.get("hosts") or {})]
+    except (yaml.YAMLError, KeyError, AttributeError, TypeError):
+        return []

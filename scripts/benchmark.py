@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""Benchmark: seconds from fresh hosts to a verified cluster, and of a no-op re-run.
+
+Creates a throwaway sandbox (a master and N workers, playbooks/sandbox/create.yml), runs
+site.yml then playbooks/verify.yml on it, runs site.yml again (which must change nothing),
+prints the figures and removes the sandbox. Not a test: it asserts nothing about speed.
+
+Usage: .venv/bin/python scripts/benchmark.py [--workers N] [--keep]
+Targets on a 2-core machine: fresh -> verified <= 300 s, no-op re-run <= 30 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+PROJECT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+NAME = "hd-bench"
+CIDR = "10.42.90.0/24"
+
+
+def playbook(path: str, *args: str, inventory: Path | None = None) -> tuple[float, str]:
+    cmd = [str(BIN / "ansible-playbook"), *(["-i", str(inventory)] if inventory else []), path, *args]
+    env = dict(os.environ, ANSIBLE_CONFIG=str(PROJECT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    started = time.monotonic()
+    proc = subprocess.run(cmd, cwd=PROJECT, env=env, capture_output=True, text=True)
+    seconds = time.monotonic() - started
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stdout[-5000:] + proc.stderr[-2000:])
+        raise SystemExit(f"benchmark: {path} failed (exit {proc.returncode})")
+    return seconds, proc.stdout
+
+
+def changed_total(output: str) -> int:
+    return sum(int(n) for n in re.findall(r"\bchanged=(\d+)", output))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--keep", action="store_true", help="leave the sandbox running")
+    args = parser.parse_args()
+
+    nodes = [{"name": f"{NAME}-master", "groups": ["master"]}] + [
+        {"name": f"{NAME}-worker{i}", "groups": ["workers"]} for i in range(1, args.workers + 1)
+    ]
+    box = {"sandbox_name": NAME, "sandbox_nodes": nodes, "sandbox_private_cidr": CIDR}
+    with tempfile.TemporaryDirectory() as tmp:
+        box_file = Path(tmp) / "sandbox.yml"
+        box_file.write_text(yaml.safe_dump(box))
+        inventory = Path(tmp) / "hosts.yml"
+        inventory.write_text(yaml.safe_dump({"all": {
+            "vars": {"ansible_connection": "community.docker.docker",
+                     "cluster_private_cidr": CIDR, "hadoop_source": "maven"},
+            "children": {
+                "master": {"hosts": {nodes[0]["name"]: {}}},
+                "workers": {"hosts": {n["name"]: {} for n in nodes[1:]}},
+            }}}))
+        playbook("playbooks/sandbox/destroy.yml", "-e", f"@{box_file}", "-e", "sandbox_purge=true")
+        try:
+            create_s, _ = playbook("playbooks/sandbox/create.yml", "-e", f"@{box_file}")
+            site_s, _ = playbook("site.yml", inventory=inventory)
+            verify_s, _ = playbook("playbooks/verify.yml", inventory=inventory)
+            rerun_s, rerun_out = playbook("site.yml", inventory=inventory)
+        finally:
+            if not args.keep:
+                playbook("playbooks/sandbox/destroy.yml", "-e", f"@{box_file}", "-e", "sandbox_purge=true")
+
+    print(f"hosts: 1 master + {args.workers} workers, {os.cpu_count()} cores")
+    print(f"create fresh hosts:                {create_s:7.1f} s")
+    print(f"site.yml on fresh hosts:           {site_s:7.1f} s")
+    print(f"verify (HDFS round trip, MR job):  {verify_s:7.1f} s")
+    print(f"fresh hosts -> verified cluster:   {create_s + site_s + verify_s:7.1f} s  (target 300 s)")
+    print(f"no-op re-run of site.yml:          {rerun_s:7.1f} s  (target 30 s), changed={changed_total(rerun_out)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,153 @@
+"""The command line: arguments, what each verb hands to ansible-runner, exit codes, errors.
+
+ansible-runner is replaced by a replay of recorded events (tests/fixtures/events/), except
+in the last test, which runs the real thing on localhost.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hadoop_deploy import cli, runner, sandbox
+
+HERE = Path(__file__).resolve().parent
+EVENTS = HERE / "fixtures" / "events"
+GOOD = HERE / "fixtures" / "inventories" / "good" / "yaml"
+
+
+class Replay:
+    """Stands in for runner.run: feeds a recorded stream to the handler, records the call."""
+
+    def __init__(self, fixture: str, rc: int) -> None:
+        self.fixture = fixture
+        self.rc = rc
+        self.calls: list[dict[str, Any]] = []
+
+    def __call__(self, verb: str, handler: Any, **kwargs: Any) -> runner.RunResult:
+        self.calls.append({"verb": verb, **kwargs})
+        for line in (EVENTS / f"{self.fixture}.jsonl").read_text().splitlines():
+            assert handler(json.loads(line)) is not False
+        return runner.RunResult(rc=self.rc, status="successful" if self.rc == 0 else "failed",
+                                artifacts=Path("artifacts") / f"{verb}-x", seconds=12.0)
+
+
+@pytest.fixture
+def replay(monkeypatch: pytest.MonkeyPatch) -> Any:
+    def install(fixture: str, rc: int = 0) -> Replay:
+        fake = Replay(fixture, rc)
+        monkeypatch.setattr(runner, "run", fake)
+        return fake
+
+    return install
+
+
+def test_apply_passes_its_options_and_returns_ansibles_exit_code(replay: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    fake = replay("apply_failed", rc=4)
+    code = cli.main(["apply", str(GOOD), "--limit", "workers", "--tags", "hdfs", "-e", "hadoop_source=maven", "--diff"])
+    assert code == 4
+    call = fake.calls[0]
+    assert call["verb"] == "apply" and call["playbook"].name == "site.yml"
+    assert (call["check"], call["diff"], call["limit"], call["tags"]) == (False, True, "workers", "hdfs")
+    assert call["extravars"] == {"hadoop_source": "maven"}
+    assert call["inventory"] == str(GOOD.absolute())
+    out = capsys.readouterr().out
+    assert "OK: master nn1" in out  # the inventory check ran first
+    assert "Failures:" in out and "hd-local-worker9 unreachable at task 'Gathering Facts'" in out
+    assert "Artifacts: artifacts/apply-x" in out
+
+
+def test_plan_is_apply_in_check_and_diff_mode(replay: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    fake = replay("plan_nochange")
+    assert cli.main(["plan", str(GOOD)]) == 0
+    assert (fake.calls[0]["check"], fake.calls[0]["diff"], fake.calls[0]["verb"]) == (True, True, "plan")
+    out = capsys.readouterr().out
+    assert "check mode: nothing will change" in out and "Plan: no changes." in out
+
+
+def test_status_renders_and_exits_3_when_unhealthy(replay: Any, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    fake = replay("status_absent")
+    inventory = _sandbox_like_inventory(tmp_path)
+    assert cli.main(["status", str(inventory)]) == 3
+    assert fake.calls[0]["playbook"].name == "status.yml"
+    captured = capsys.readouterr()
+    assert "hadoop-namenode          not installed" in captured.out
+    assert "Not healthy:" in captured.out
+    assert cli.main(["status", str(inventory), "--json"]) == 3
+    data = json.loads(capsys.readouterr().out)
+    assert data["healthy"] is False
+    assert data["nodes"]["hd-local-worker1"]["services"]["hadoop-datanode"] == "absent"
+    assert data["cluster"]["hdfs"]["answered"] is False
+
+
+def test_exec_runs_the_command_after_the_double_dash(replay: Any, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    fake = replay("exec_hostname")
+    inventory = _sandbox_like_inventory(tmp_path)
+    assert cli.main(["exec", str(inventory), "--limit", "all", "--", "hostname"]) == 0
+    call = fake.calls[0]
+    assert (call["module"], call["module_args"], call["host_pattern"]) == ("ansible.builtin.shell", "hostname", "all")
+    assert capsys.readouterr().out.splitlines() == [
+        "== hd-local-master (exit 0)", "hd-local-master", "== hd-local-worker1 (exit 0)", "hd-local-worker1",
+        "== hd-local-worker2 (exit 0)", "hd-local-worker2"]
+    cli.main(["exec", str(inventory), "--", "ls", "-l", "/a b"])
+    assert fake.calls[1]["module_args"] == "ls -l '/a b'"
+
+
+def test_exec_without_a_command_says_how(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["exec", str(GOOD)]) == 1
+    err = capsys.readouterr().err
+    assert "no command given" in err and "-- hostname" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["apply", "missing/inventory"], "inventory 'missing/inventory' does not exist"),
+        (["apply", str(GOOD), "-e", "novalue"], "-e 'novalue' is not KEY=VALUE"),
+        (["up", "--workers", "0"], "--workers 0 is out of range"),
+        (["down", "--purge"], "--purge deletes the sandbox's HDFS data and needs confirmation"),
+    ],
+)
+def test_user_errors_say_what_and_how_to_fix(argv: list[str], message: str, capsys: pytest.CaptureFixture[str],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+    monkeypatch.setattr(runner, "run", lambda *a, **k: pytest.fail("nothing may run"))
+    assert cli.main(argv) == 1
+    err = capsys.readouterr().err
+    assert message in err and "fix: " in err and "Traceback" not in err
+
+
+def test_the_sandbox_inventory(tmp_path: Path) -> None:
+    sandbox.write_inventory(sandbox.nodes(2), tmp_path)
+    hosts = (tmp_path / "hosts.yml").read_text()
+    assert "ansible_connection: community.docker.docker" in hosts
+    assert "    master:\n      hosts:\n        hd-local-master:\n" in hosts
+    assert "        hd-local-worker1:\n        hd-local-worker2:\n" in hosts
+    group_vars = (tmp_path / "group_vars" / "all.yml").read_text()
+    assert "cluster_private_cidr: 10.42.100.0/24" in group_vars and "hadoop_source: maven" in group_vars
+    assert cli.main(["inventory", "check", str(tmp_path)]) == 0
+
+
+def test_runner_delivers_real_events_and_stats(tmp_path: Path) -> None:
+    """The real ansible-runner, on localhost: events reach the handler, the exit code is Ansible's."""
+    seen: list[str] = []
+    result = runner.run(
+        "test", lambda e: seen.append(e["event"]), inventory=sandbox._LOCALHOST,
+        module="ansible.builtin.command", module_args="echo hello", host_pattern="localhost",
+    )
+    assert result.rc == 0 and result.status == "successful"
+    assert "runner_on_ok" in seen and (result.artifacts / "job_events").is_dir()
+    failed = runner.run(
+        "test", lambda e: None, inventory=sandbox._LOCALHOST,
+        module="ansible.builtin.command", module_args="false", host_pattern="localhost",
+    )
+    assert failed.rc == 2
+
+
+def _sandbox_like_inventory(tmp_path: Path) -> Path:
+    directory = tmp_path / "local"
+    sandbox.write_inventory(sandbox.nodes(2), directory)
+    return directory
