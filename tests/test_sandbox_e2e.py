@@ -38,7 +38,9 @@ def _applies_role(playbook: Path, role: str) -> bool:
 # Whether site.yml deploys Hadoop yet (the role lands after this test was written).
 HADOOP = _applies_role(PROJECT / "site.yml", "hadoop")
 
-pytestmark = [pytest.mark.docker, pytest.mark.e2e]
+# pending: `plan` after `up` must report no changes, which waits on the same idempotence
+# problem as the cluster scenario (tests/test_molecule.py, PENDING).
+pytestmark = [pytest.mark.docker, pytest.mark.e2e, pytest.mark.pending]
 
 
 def hadoop_deploy(*args: str, timeout: int = 3600) -> subprocess.CompletedProcess[str]:
