@@ -7,7 +7,7 @@ import sys
 
 from . import __version__
 from .errors import UserError
-from .image import ImageError, ensure_image
+from .image import ImageError, ensure_image, ensure_vm_image
 
 EPILOG = """\
 exit codes: 0 success; 1 bad input or a missing prerequisite (nothing was run);
@@ -20,7 +20,7 @@ start here: hadoop-deploy up   (a whole cluster of containers on this machine)
 
 def _cmd_image_build(args: argparse.Namespace) -> int:
     try:
-        result = ensure_image(force=args.force)
+        result = (ensure_vm_image if args.vm else ensure_image)(force=args.force)
     except ImageError as exc:
         print(f"hadoop-deploy: {exc}", file=sys.stderr)
         return 1
@@ -151,11 +151,13 @@ def build_parser() -> argparse.ArgumentParser:
     down.add_argument("--yes", action="store_true", help="confirm --purge without asking")
     down.set_defaults(func=_cmd_down)
 
-    image = verbs.add_parser("image", help="build the sandbox host image (cached by recipe hash)")
+    image = verbs.add_parser("image", help="build the sandbox host image or the VM image (cached by recipe hash)")
     image_verbs = image.add_subparsers(dest="image_verb", metavar="ACTION")
     image_verbs.required = True
     build = image_verbs.add_parser("build", help="build the image unless the current recipe's exists")
     build.add_argument("--force", action="store_true", help="rebuild even if the image exists")
+    build.add_argument("--vm", action="store_true",
+                       help="the VM image (qcow2 disk and kernel) the NFS scenario boots with qemu, instead")
     build.set_defaults(func=_cmd_image_build)
     return parser
 

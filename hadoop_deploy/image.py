@@ -1,8 +1,10 @@
-"""The sandbox host image: built here from Debian packages, tagged with its recipe's hash."""
+"""The images built here from Debian packages, each named by its recipe's hash: the sandbox
+host image (a Docker image) and the VM image (a qcow2 disk with its kernel, for the NFS tests)."""
 
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import subprocess
 import time
@@ -11,7 +13,9 @@ from pathlib import Path
 
 from .paths import PACKAGE_DIR, cache_dir
 
-RECIPE_DIR = PACKAGE_DIR / "images" / "host"
+IMAGES_DIR = PACKAGE_DIR / "images"
+RECIPE_DIR = IMAGES_DIR / "host"
+VM_RECIPE_DIR = IMAGES_DIR / "vm"
 REPOSITORY = "hadoop-deploy/host"
 # The tag every consumer (Molecule scenarios, the local sandbox) uses; it always points
 # at the image built from the current recipe.
@@ -23,10 +27,14 @@ class ImageError(RuntimeError):
 
 
 def recipe_hash(recipe_dir: Path = RECIPE_DIR) -> str:
-    """A short hash of every file in the recipe: the image is rebuilt when it changes."""
+    """A short hash of the recipe (its directory, the shared script and, for the VM, the host
+    package list it extends): the image is rebuilt when any of them changes."""
+    files = sorted(p for p in recipe_dir.rglob("*") if p.is_file()) + [IMAGES_DIR / "common.sh"]
+    if recipe_dir == VM_RECIPE_DIR:
+        files.append(RECIPE_DIR / "packages.txt")
     digest = hashlib.sha256()
-    for path in sorted(p for p in recipe_dir.rglob("*") if p.is_file()):
-        digest.update(path.relative_to(recipe_dir).as_posix().encode())
+    for path in files:
+        digest.update(path.relative_to(IMAGES_DIR).as_posix().encode())
         digest.update(b"\0")
         digest.update(path.read_bytes())
         digest.update(b"\0")
@@ -72,3 +80,30 @@ def ensure_image(force: bool = False) -> BuildResult:
         built = True
     _docker("tag", ref, CURRENT_TAG)
     return BuildResult(ref=ref, built=built, seconds=time.monotonic() - started)
+
+
+VM_FILES = ("disk.qcow2", "vmlinuz", "initrd.img")
+
+
+def ensure_vm_image(force: bool = False) -> BuildResult:
+    """Build the VM image unless one from the same recipe is cached; `ref` is its directory
+    (disk.qcow2, vmlinuz, initrd.img), which VMs use as the backing file of their own disk."""
+    started = time.monotonic()
+    out = cache_dir() / "vm-images" / recipe_hash(VM_RECIPE_DIR)
+    built = False
+    if force or not all((out / name).is_file() for name in VM_FILES):
+        shutil.rmtree(out, ignore_errors=True)
+        proc = subprocess.run(
+            ["bash", str(VM_RECIPE_DIR / "build.sh"), str(out), str(cache_dir())],
+            capture_output=True,
+            text=True,
+        )
+        if proc.returncode != 0:
+            shutil.rmtree(out, ignore_errors=True)
+            raise ImageError(f"building the VM image in {out} failed:\n{proc.stderr.strip()}")
+        built = True
+        # Images of older recipes are 700+ MB each and nothing uses them any more.
+        for old in out.parent.iterdir():
+            if old != out and old.is_dir() and re.fullmatch(r"[0-9a-f]{12}", old.name):
+                shutil.rmtree(old, ignore_errors=True)
+    return BuildResult(ref=str(out), built=built, seconds=time.monotonic() - started)

@@ -25,6 +25,12 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
+# qemu without its recommends (a GUI, UEFI firmware, network block drivers: not needed).
+if ! command -v qemu-system-x86_64 >/dev/null || ! command -v qemu-img >/dev/null; then
+  say "installing qemu-system-x86 qemu-utils"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends qemu-system-x86 qemu-utils >/dev/null
+fi
 
 # The Docker engine: through systemd where it runs, by hand otherwise.
 if ! docker info >/dev/null 2>&1; then
@@ -56,3 +62,5 @@ fi
 
 say "host image"
 .venv/bin/hadoop-deploy image build
+say "VM image (the NFS scenario boots it under qemu)"
+.venv/bin/hadoop-deploy image build --vm

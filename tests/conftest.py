@@ -21,7 +21,17 @@ def _docker_ready() -> str | None:
     return None
 
 
+# The longest tests, in the order they should start: the two pytest workers take the first
+# items round-robin, so these start at once and the short ones fill in around them.
+LONGEST = (
+    "test_molecule_scenario[nfs]",
+    "test_molecule_scenario[cluster]",
+    "test_sandbox_cluster_from_up_to_down",
+)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: LONGEST.index(item.name) if item.name in LONGEST else len(LONGEST))
     # In CI a missing engine is an error, not a reason to skip: .ci/run starts it.
     import os
 

@@ -10,18 +10,13 @@ import pytest
 
 from .sandbox import PROJECT, VENV_BIN, ansible_env
 
-# The slowest first, so that with two pytest workers the long ones start at once.
+# The slowest first (see LONGEST in conftest.py), so that the long ones start at once.
 ORDER = ["nfs", "cluster", "docker", "nat", "locale", "ssh_trust", "users", "etc_hosts", "default"]
-# Scenarios known not to pass yet, with the reason. cluster: its converge, verify and
-# side_effect pass, but the second converge of site.yml reports ssh_trust's authorized key
-# and known_hosts block as changed after the hadoop role has run (not yet understood).
-PENDING = {"cluster": "ssh_trust not idempotent after the hadoop role in site.yml"}
 
 
-def _scenarios() -> list:
+def _scenarios() -> list[str]:
     found = {p.parent.name for p in (PROJECT / "molecule").glob("*/molecule.yml")}
-    names = [s for s in ORDER if s in found] + sorted(found - set(ORDER))
-    return [pytest.param(n, marks=pytest.mark.pending) if n in PENDING else n for n in names]
+    return [s for s in ORDER if s in found] + sorted(found - set(ORDER))
 
 
 @pytest.mark.docker

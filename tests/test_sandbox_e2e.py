@@ -1,9 +1,6 @@
-"""End to end, as a newcomer would: `up --workers 2`, status, exec, plan, down.
-
-Until the Hadoop role is in site.yml the cluster has no Hadoop services, and status must
-say so (exit 3, services "absent"); once it is, status must show 2 live DataNodes and 2
-running NodeManagers.
-"""
+"""End to end, as a newcomer would: `up --workers 2`, then status shows 2 live DataNodes and
+2 running NodeManagers, exec runs on the 3 nodes, plan reports no changes, down removes the
+hosts and keeps the data volumes, down --purge removes those too."""
 
 from __future__ import annotations
 
@@ -14,33 +11,13 @@ import time
 from pathlib import Path
 
 import pytest
-import yaml
 
 from hadoop_deploy import sandbox
 
 PROJECT = Path(__file__).resolve().parent.parent
 LOCAL = "inventory/local"
 
-
-def _applies_role(playbook: Path, role: str) -> bool:
-    """Whether PLAYBOOK (following import_playbook) applies ROLE."""
-    plays = yaml.safe_load(playbook.read_text()) or []
-    for play in plays:
-        imported = play.get("ansible.builtin.import_playbook") or play.get("import_playbook")
-        if imported and _applies_role(playbook.parent / imported, role):
-            return True
-        for entry in play.get("roles") or []:
-            if (entry.get("role") or entry.get("name") if isinstance(entry, dict) else entry) == role:
-                return True
-    return False
-
-
-# Whether site.yml deploys Hadoop yet (the role lands after this test was written).
-HADOOP = _applies_role(PROJECT / "site.yml", "hadoop")
-
-# pending: `plan` after `up` must report no changes, which waits on the same idempotence
-# problem as the cluster scenario (tests/test_molecule.py, PENDING).
-pytestmark = [pytest.mark.docker, pytest.mark.e2e, pytest.mark.pending]
+pytestmark = [pytest.mark.docker, pytest.mark.e2e]
 
 
 def hadoop_deploy(*args: str, timeout: int = 3600) -> subprocess.CompletedProcess[str]:
@@ -68,14 +45,10 @@ def test_sandbox_cluster_from_up_to_down() -> None:
         status = hadoop_deploy("status", LOCAL, "--json")
         data = json.loads(status.stdout)
         assert list(data["nodes"]) == ["hd-local-master", "hd-local-worker1", "hd-local-worker2"]
-        if HADOOP:
-            assert status.returncode == 0, data["problems"]
-            assert data["cluster"]["hdfs"]["live_datanodes"] == 2
-            assert data["cluster"]["hdfs"]["dead_datanodes"] == 0
-            assert data["cluster"]["yarn"]["active_nodemanagers"] == 2
-        else:
-            assert status.returncode == 3
-            assert data["nodes"]["hd-local-worker2"]["services"] == {"hadoop-datanode": "absent", "hadoop-nodemanager": "absent"}
+        assert status.returncode == 0, data["problems"]
+        assert data["cluster"]["hdfs"]["live_datanodes"] == 2
+        assert data["cluster"]["hdfs"]["dead_datanodes"] == 0
+        assert data["cluster"]["yarn"]["active_nodemanagers"] == 2
         text = hadoop_deploy("status", LOCAL)
         assert "hd-local-worker2" in text.stdout and "HDFS" in text.stdout
 
