@@ -21,10 +21,12 @@ def _docker_ready() -> str | None:
     return None
 
 
-# The longest tests, in the order they should start: the two pytest workers take the first
-# items round-robin, so these start at once and the short ones fill in around them.
+# The longest tests, in the order they start. With --maxschedchunk 1 (pyproject.toml) xdist
+# gives each of its two workers two items to begin with, in order: worker 1 runs the first
+# two, worker 2 the next two, and the short tests then go to whichever worker is free.
 LONGEST = (
     "test_molecule_scenario[nfs]",
+    "test_molecule_scenario[docker]",
     "test_molecule_scenario[cluster]",
     "test_sandbox_cluster_from_up_to_down",
 )
