@@ -31,8 +31,10 @@ ff02::1	ip6-allnodes
 ff02::2	ip6-allrouters
 HOSTS
 
+# The seed disk may take long to show up on a loaded machine (udev under TCG): wait up to
+# 3 minutes for it, rather than boot without a host key or addresses.
 echo 'LABEL=hdroot / ext4 errors=remount-ro 0 1' >"$rootfs/etc/fstab"
-echo 'LABEL=HDSEED /run/hd-seed ext4 ro,nofail,x-systemd.device-timeout=30s 0 0' >>"$rootfs/etc/fstab"
+echo 'LABEL=HDSEED /run/hd-seed ext4 ro,nofail,x-systemd.device-timeout=180s 0 0' >>"$rootfs/etc/fstab"
 
 install -m 0755 /dev/stdin "$rootfs/usr/local/sbin/hd-seed" <<'SCRIPT'
 #!/bin/sh
