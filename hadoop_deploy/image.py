@@ -51,6 +51,14 @@ def image_exists(ref: str) -> bool:
     return _docker("image", "inspect", ref, check=False).returncode == 0
 
 
+def _run_recipe(recipe_dir: Path, target: str) -> None:
+    """Run a recipe's build.sh TARGET CACHE_DIR; its error output becomes the ImageError."""
+    proc = subprocess.run(["bash", str(recipe_dir / "build.sh"), target, str(cache_dir())],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise ImageError(f"building {target} failed:\n{proc.stderr.strip()}")
+
+
 @dataclass
 class BuildResult:
     ref: str
@@ -70,13 +78,7 @@ def ensure_image(force: bool = False) -> BuildResult:
     ref = f"{REPOSITORY}:{recipe_hash()}"
     built = False
     if force or not image_exists(ref):
-        proc = subprocess.run(
-            ["bash", str(RECIPE_DIR / "build.sh"), ref, str(cache_dir())],
-            capture_output=True,
-            text=True,
-        )
-        if proc.returncode != 0:
-            raise ImageError(f"building {ref} failed:\n{proc.stderr.strip()}")
+        _run_recipe(RECIPE_DIR, ref)
         built = True
     _docker("tag", ref, CURRENT_TAG)
     return BuildResult(ref=ref, built=built, seconds=time.monotonic() - started)
@@ -93,14 +95,11 @@ def ensure_vm_image(force: bool = False) -> BuildResult:
     built = False
     if force or not all((out / name).is_file() for name in VM_FILES):
         shutil.rmtree(out, ignore_errors=True)
-        proc = subprocess.run(
-            ["bash", str(VM_RECIPE_DIR / "build.sh"), str(out), str(cache_dir())],
-            capture_output=True,
-            text=True,
-        )
-        if proc.returncode != 0:
+        try:
+            _run_recipe(VM_RECIPE_DIR, str(out))
+        except ImageError:
             shutil.rmtree(out, ignore_errors=True)
-            raise ImageError(f"building the VM image in {out} failed:\n{proc.stderr.strip()}")
+            raise
         built = True
         # Images of older recipes are 700+ MB each and nothing uses them any more.
         for old in out.parent.iterdir():
