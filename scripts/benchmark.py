@@ -22,6 +22,8 @@ from pathlib import Path
 
 import yaml
 
+from hadoop_deploy.sandbox import CONNECTION_VARS
+
 PROJECT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 NAME = "hd-bench"
@@ -59,7 +61,7 @@ def main() -> int:
         box_file.write_text(yaml.safe_dump(box))
         inventory = Path(tmp) / "hosts.yml"
         inventory.write_text(yaml.safe_dump({"all": {
-            "vars": {"ansible_connection": "community.docker.docker",
+            "vars": {**CONNECTION_VARS,
                      "cluster_private_cidr": CIDR, "hadoop_source": "maven"},
             "children": {
                 "master": {"hosts": {nodes[0]["name"]: {}}},

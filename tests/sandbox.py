@@ -11,6 +11,8 @@ from pathlib import Path
 
 import yaml
 
+from hadoop_deploy.sandbox import CONNECTION_VARS
+
 PROJECT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(os.environ.get("VIRTUAL_ENV", PROJECT / ".venv")) / "bin"
 
@@ -74,7 +76,7 @@ def write_inventory(path: Path, nodes: list[dict], group_vars: dict) -> None:
             groups.setdefault(group, {"hosts": {}})["hosts"][node["name"]] = {}
     inventory = {
         "all": {
-            "vars": {"ansible_connection": "community.docker.docker", **group_vars},
+            "vars": {**CONNECTION_VARS, **group_vars},
             "children": groups,
         }
     }

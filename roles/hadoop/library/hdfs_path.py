@@ -5,18 +5,33 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: hdfs_path
-short_description: An HDFS directory with owner, group and mode, through WebHDFS
+short_description: HDFS directories with owner, group and mode, through WebHDFS
 description:
-  - Creates the directory if it is missing and sets its owner, group and permission,
+  - Creates each directory if it is missing and sets its owner, group and permission,
     talking to the NameNode's WebHDFS REST API as the HDFS superuser (simple auth).
+  - All directories in one module run, in the order given (list a parent before its children).
   - Reports changed only when something was created or changed; supports check mode.
 options:
-  path: {description: Absolute HDFS path., type: str, required: true}
-  owner: {description: Owner., type: str, required: true}
-  group: {description: Group., type: str, required: true}
-  mode: {description: Octal permission such as "1777" or "0755"., type: str, required: true}
+  directories:
+    description: The directories.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      path: {description: Absolute HDFS path., type: str, required: true}
+      owner: {description: Owner., type: str, required: true}
+      group: {description: Group., type: str, required: true}
+      mode: {description: Octal permission such as "1777" or "0755"., type: str, required: true}
   namenode_url: {description: The NameNode's HTTP address., type: str, default: "http://127.0.0.1:9870"}
   superuser: {description: The HDFS superuser to act as., type: str, default: hdfs}
+"""
+
+RETURN = r"""
+actions:
+  description: Per changed directory, what was (or in check mode would be) done.
+  type: dict
+  returned: always
+  sample: {"/tmp": ["mode"], "/app-logs": ["mkdir", "owner", "mode"]}
 """
 
 import json
@@ -44,23 +59,12 @@ def _call(module, method, path, op, **params):
         module.fail_json(msg=f"cannot reach the NameNode at {module.params['namenode_url']}: {exc}")
 
 
-def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            path=dict(type="str", required=True),
-            owner=dict(type="str", required=True),
-            group=dict(type="str", required=True),
-            mode=dict(type="str", required=True),
-            namenode_url=dict(type="str", default="http://127.0.0.1:9870"),
-            superuser=dict(type="str", default="hdfs"),
-        ),
-        supports_check_mode=True,
-    )
-    path, owner, group = module.params["path"], module.params["owner"], module.params["group"]
+def _directory(module, item):
+    path, owner, group = item["path"], item["owner"], item["group"]
     try:
-        mode = format(int(module.params["mode"], 8), "o")
+        mode = format(int(item["mode"], 8), "o")
     except ValueError:
-        module.fail_json(msg=f"mode '{module.params['mode']}' is not an octal permission like 0755")
+        module.fail_json(msg=f"{path}: mode '{item['mode']}' is not an octal permission like 0755")
     if not path.startswith("/"):
         module.fail_json(msg=f"path '{path}' must be absolute")
 
@@ -83,7 +87,29 @@ def main():
             _call(module, "PUT", path, "SETOWNER", owner=owner, group=group)
         if "mode" in actions:
             _call(module, "PUT", path, "SETPERMISSION", permission=mode)
-    module.exit_json(changed=bool(actions), path=path, actions=actions)
+    return actions
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            directories=dict(type="list", elements="dict", required=True, options=dict(
+                path=dict(type="str", required=True),
+                owner=dict(type="str", required=True),
+                group=dict(type="str", required=True),
+                mode=dict(type="str", required=True),
+            )),
+            namenode_url=dict(type="str", default="http://127.0.0.1:9870"),
+            superuser=dict(type="str", default="hdfs"),
+        ),
+        supports_check_mode=True,
+    )
+    actions = {}
+    for item in module.params["directories"]:
+        done = _directory(module, item)
+        if done:
+            actions[item["path"]] = done
+    module.exit_json(changed=bool(actions), actions=actions)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,101 @@
+"""The hadoop role's file_set module (a set of directories and files in one module run),
+run for real by ansible-playbook on this machine's own file system."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+import yaml
+
+from .sandbox import PROJECT, run_playbook
+
+
+def _apply(tmp_path: Path, directories: list[dict], files: list[dict], *args: str):
+    """Run file_set once on localhost; return (completed process, the module's result)."""
+    play = [{
+        "hosts": "localhost", "connection": "local", "gather_facts": False,
+        "tasks": [
+            {"name": "file_set", "file_set": {"directories": directories, "files": files}, "register": "r"},
+            {"name": "result", "ansible.builtin.copy": {
+                "content": "{{ r | to_json }}", "dest": str(tmp_path / "result.json")},
+             "check_mode": False, "diff": False},
+        ],
+    }]
+    playbook = tmp_path / "play.yml"
+    playbook.write_text(yaml.safe_dump(play))
+    os.environ["ANSIBLE_LIBRARY"] = str(PROJECT / "roles" / "hadoop" / "library")
+    try:
+        proc = run_playbook(playbook, "-i", "localhost,", *args)
+    finally:
+        del os.environ["ANSIBLE_LIBRARY"]
+    result_file = tmp_path / "result.json"
+    result = json.loads(result_file.read_text()) if result_file.exists() else None
+    if result_file.exists():
+        result_file.unlink()
+    return proc, result
+
+
+def test_creates_keeps_repairs_and_checks(tmp_path: Path) -> None:
+    root = tmp_path / "t"
+    dirs = [
+        {"path": str(root), "mode": "0755"},
+        {"path": str(root / "tmp"), "mode": "1777"},
+        {"path": str(root / "data"), "owner": "nobody", "group": "nogroup", "mode": "0700"},
+    ]
+    files = [
+        {"path": str(root / "a.xml"), "content": "<a>&amp;</a>\n", "mode": "0644"},
+        {"path": str(root / "run.sh"), "content": "#!/bin/sh\necho hi\n", "mode": "0755"},
+    ]
+
+    proc, result = _apply(tmp_path, dirs, files)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert result["changed"] is True
+    assert result["changed_paths"] == [d["path"] for d in dirs] + [f["path"] for f in files]
+    assert stat.S_IMODE((root / "tmp").stat().st_mode) == 0o1777
+    assert (root / "data").stat().st_uid != 0 and stat.S_IMODE((root / "data").stat().st_mode) == 0o700
+    assert (root / "a.xml").read_text() == "<a>&amp;</a>\n"
+    assert stat.S_IMODE((root / "run.sh").stat().st_mode) == 0o755
+
+    # The same again changes nothing.
+    proc, result = _apply(tmp_path, dirs, files)
+    assert proc.returncode == 0 and result["changed"] is False and result["changed_paths"] == []
+
+    # Drift: a file's content and a directory's mode; only those two are reported and fixed.
+    (root / "a.xml").write_text("edited by hand\n")
+    os.chmod(root / "tmp", 0o755)
+    # --check --diff shows the content change and changes nothing.
+    proc, result = _apply(tmp_path, dirs, files, "--check", "--diff")
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert result["changed_paths"] == [str(root / "tmp"), str(root / "a.xml")]
+    assert "-edited by hand" in proc.stdout and "+<a>&amp;</a>" in proc.stdout
+    assert (root / "a.xml").read_text() == "edited by hand\n"
+    assert stat.S_IMODE((root / "tmp").stat().st_mode) == 0o755
+
+    proc, result = _apply(tmp_path, dirs, files)
+    assert result["changed_paths"] == [str(root / "tmp"), str(root / "a.xml")]
+    assert (root / "a.xml").read_text() == "<a>&amp;</a>\n"
+    assert stat.S_IMODE((root / "tmp").stat().st_mode) == 0o1777
+    assert not [p.name for p in root.iterdir() if p.name.startswith(".")], "a temporary file was left behind"
+
+
+def test_bad_input_fails_with_a_clear_message_and_writes_nothing(tmp_path: Path) -> None:
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t" / "conf").mkdir()
+    cases = [
+        ([], [{"path": str(tmp_path / "t" / "conf"), "content": "x", "mode": "0644"}],
+         "exists and is not a regular file"),
+        ([{"path": str(tmp_path / "t" / "x"), "owner": "no-such-user", "mode": "0755"}], [],
+         "no such user or group on this host: getpwnam(): name not found: 'no-such-user'"),
+        ([{"path": str(tmp_path / "t" / "y"), "mode": "rwx"}], [], "mode must be octal digits"),
+        ([], [{"path": "relative/file", "content": "x", "mode": "0644"}], "must be an absolute, normalised path"),
+        ([], [{"path": str(tmp_path / "t" / "missing" / "f"), "content": "x", "mode": "0644"}],
+         "its directory " + str(tmp_path / "t" / "missing") + " does not exist"),
+    ]
+    for directories, files, message in cases:
+        proc, _ = _apply(tmp_path, directories, files)
+        assert proc.returncode != 0
+        assert message in proc.stdout, proc.stdout[-2000:]
+    assert sorted(p.name for p in (tmp_path / "t").iterdir()) == ["conf"]
