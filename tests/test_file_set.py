@@ -26,11 +26,11 @@ def _apply(tmp_path: Path, directories: list[dict], files: list[dict], *args: st
     }]
     playbook = tmp_path / "play.yml"
     playbook.write_text(yaml.safe_dump(play))
-    os.environ["ANSIBLE_LIBRARY"] = str(PROJECT / "roles" / "hadoop" / "library")
-    try:
-        proc = run_playbook(playbook, "-i", "localhost,", *args)
-    finally:
-        del os.environ["ANSIBLE_LIBRARY"]
+    # Ansible looks for modules in a library/ folder beside the playbook.
+    library = tmp_path / "library"
+    if not library.exists():
+        library.symlink_to(PROJECT / "roles" / "hadoop" / "library")
+    proc = run_playbook(playbook, "-i", "localhost,", *args)
     result_file = tmp_path / "result.json"
     result = json.loads(result_file.read_text()) if result_file.exists() else None
     if result_file.exists():
