@@ -30,12 +30,18 @@ NAME = "hd-bench"
 CIDR = "10.42.90.0/24"
 
 
-def playbook(path: str, *args: str, inventory: Path | None = None) -> tuple[float, str]:
+LOG_DIR: Path | None = None
+
+
+def playbook(path: str, *args: str, inventory: Path | None = None, log: str = "") -> tuple[float, str]:
     cmd = [str(BIN / "ansible-playbook"), *(["-i", str(inventory)] if inventory else []), path, *args]
-    env = dict(os.environ, ANSIBLE_CONFIG=str(PROJECT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    env = dict(os.environ, ANSIBLE_CONFIG=str(PROJECT / "ansible.cfg"), ANSIBLE_NOCOLOR="1",
+               PROFILE_TASKS_TASK_OUTPUT_LIMIT="all")
     started = time.monotonic()
     proc = subprocess.run(cmd, cwd=PROJECT, env=env, capture_output=True, text=True)
     seconds = time.monotonic() - started
+    if LOG_DIR and log:
+        (LOG_DIR / f"{log}.log").write_text(proc.stdout + proc.stderr)
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout[-5000:] + proc.stderr[-2000:])
         raise SystemExit(f"benchmark: {path} failed (exit {proc.returncode})")
@@ -50,7 +56,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--keep", action="store_true", help="leave the sandbox running")
+    parser.add_argument("--log-dir", type=Path, metavar="DIR",
+                        help="keep each playbook's output (with its per-task times) in DIR")
     args = parser.parse_args()
+    global LOG_DIR
+    if args.log_dir:
+        args.log_dir.mkdir(parents=True, exist_ok=True)
+        LOG_DIR = args.log_dir
 
     nodes = [{"name": f"{NAME}-master", "groups": ["master"]}] + [
         {"name": f"{NAME}-worker{i}", "groups": ["workers"]} for i in range(1, args.workers + 1)
@@ -70,9 +82,9 @@ def main() -> int:
         playbook("playbooks/sandbox/destroy.yml", "-e", f"@{box_file}", "-e", "sandbox_purge=true")
         try:
             create_s, _ = playbook("playbooks/sandbox/create.yml", "-e", f"@{box_file}")
-            site_s, _ = playbook("site.yml", inventory=inventory)
-            verify_s, _ = playbook("playbooks/verify.yml", inventory=inventory)
-            rerun_s, rerun_out = playbook("site.yml", inventory=inventory)
+            site_s, _ = playbook("site.yml", inventory=inventory, log="1-site-fresh")
+            verify_s, _ = playbook("playbooks/verify.yml", inventory=inventory, log="2-verify")
+            rerun_s, rerun_out = playbook("site.yml", inventory=inventory, log="3-site-rerun")
         finally:
             if not args.keep:
                 playbook("playbooks/sandbox/destroy.yml", "-e", f"@{box_file}", "-e", "sandbox_purge=true")

@@ -18,8 +18,11 @@ command -v dockerd >/dev/null || need+=(docker.io)
 command -v debootstrap >/dev/null || need+=(debootstrap)
 command -v mvn >/dev/null || need+=(maven)
 command -v java >/dev/null || need+=(openjdk-17-jdk-headless)
-command -v python3.11 >/dev/null || command -v python3 >/dev/null || need+=(python3)
-python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
+# Debian's own Python 3.11 when it is there: built with profile-guided optimisation, it runs
+# Ansible's controller side about a third faster than a plain source build (pyenv's default).
+py=$(command -v /usr/bin/python3.11 || command -v python3.11 || command -v python3 || true)
+[ -n "$py" ] || need+=(python3)
+[ -n "$py" ] && "$py" -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
 if [ ${#need[@]} -gt 0 ]; then
   say "installing ${need[*]}"
   apt-get update -qq
@@ -49,8 +52,14 @@ if ! docker info >/dev/null 2>&1; then
 fi
 say "docker engine $(docker info --format '{{.ServerVersion}}') is up"
 
-# The virtualenv: created once; the install is repeated only when pyproject.toml changes.
-py=$(command -v python3.11 || command -v python3)
+# The virtualenv: created once, and again when it was made from another Python; the install
+# is repeated only when pyproject.toml changes.
+py=$(command -v /usr/bin/python3.11 || command -v python3.11 || command -v python3)
+home=$("$py" -c 'import os, sys; print(os.path.dirname(os.path.abspath(sys._base_executable)))')
+if [ -x .venv/bin/python ] && ! grep -qxF "home = $home" .venv/pyvenv.cfg; then
+  say "re-creating .venv from $py"
+  rm -rf .venv
+fi
 [ -x .venv/bin/python ] || { say "creating .venv"; "$py" -m venv .venv; }
 stamp=.venv/.hadoop-deploy-installed
 if [ ! -f "$stamp" ] || ! cmp -s pyproject.toml "$stamp"; then
