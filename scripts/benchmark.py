@@ -12,6 +12,7 @@ Targets on a 2-core machine: fresh -> verified <= 300 s, no-op re-run <= 30 s.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import re
 import subprocess
@@ -30,18 +31,19 @@ NAME = "hd-bench"
 CIDR = "10.42.90.0/24"
 
 
-LOG_DIR: Path | None = None
-
-
-def playbook(path: str, *args: str, inventory: Path | None = None, log: str = "") -> tuple[float, str]:
+def playbook(path: str, *args: str, inventory: Path | None = None,
+             log: Path | None = None, strategy: str | None = None) -> tuple[float, str]:
+    """Run one playbook; return its seconds and output (also written to `log` when given)."""
     cmd = [str(BIN / "ansible-playbook"), *(["-i", str(inventory)] if inventory else []), path, *args]
     env = dict(os.environ, ANSIBLE_CONFIG=str(PROJECT / "ansible.cfg"), ANSIBLE_NOCOLOR="1",
                PROFILE_TASKS_TASK_OUTPUT_LIMIT="all")
+    if strategy:
+        env["ANSIBLE_STRATEGY"] = strategy
     started = time.monotonic()
     proc = subprocess.run(cmd, cwd=PROJECT, env=env, capture_output=True, text=True)
     seconds = time.monotonic() - started
-    if LOG_DIR and log:
-        (LOG_DIR / f"{log}.log").write_text(proc.stdout + proc.stderr)
+    if log:
+        log.write_text(proc.stdout + proc.stderr)
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout[-5000:] + proc.stderr[-2000:])
         raise SystemExit(f"benchmark: {path} failed (exit {proc.returncode})")
@@ -56,13 +58,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--keep", action="store_true", help="leave the sandbox running")
+    parser.add_argument("--strategy", metavar="NAME",
+                        help="run site.yml and verify with this strategy instead of ansible.cfg's "
+                             "(linear: without Mitogen)")
     parser.add_argument("--log-dir", type=Path, metavar="DIR",
                         help="keep each playbook's output (with its per-task times) in DIR")
     args = parser.parse_args()
-    global LOG_DIR
     if args.log_dir:
         args.log_dir.mkdir(parents=True, exist_ok=True)
-        LOG_DIR = args.log_dir
+
+    def log(name: str) -> Path | None:
+        return args.log_dir / f"{name}.log" if args.log_dir else None
 
     nodes = [{"name": f"{NAME}-master", "groups": ["master"]}] + [
         {"name": f"{NAME}-worker{i}", "groups": ["workers"]} for i in range(1, args.workers + 1)
@@ -80,16 +86,18 @@ def main() -> int:
                 "workers": {"hosts": {n["name"]: {} for n in nodes[1:]}},
             }}}))
         playbook("playbooks/sandbox/destroy.yml", "-e", f"@{box_file}", "-e", "sandbox_purge=true")
+        timed = functools.partial(playbook, inventory=inventory, strategy=args.strategy)
         try:
             create_s, _ = playbook("playbooks/sandbox/create.yml", "-e", f"@{box_file}")
-            site_s, _ = playbook("site.yml", inventory=inventory, log="1-site-fresh")
-            verify_s, _ = playbook("playbooks/verify.yml", inventory=inventory, log="2-verify")
-            rerun_s, rerun_out = playbook("site.yml", inventory=inventory, log="3-site-rerun")
+            site_s, _ = timed("site.yml", log=log("1-site-fresh"))
+            verify_s, _ = timed("playbooks/verify.yml", log=log("2-verify"))
+            rerun_s, rerun_out = timed("site.yml", log=log("3-site-rerun"))
         finally:
             if not args.keep:
                 playbook("playbooks/sandbox/destroy.yml", "-e", f"@{box_file}", "-e", "sandbox_purge=true")
 
-    print(f"hosts: 1 master + {args.workers} workers, {os.cpu_count()} cores")
+    print(f"hosts: 1 master + {args.workers} workers, {os.cpu_count()} cores, "
+          f"strategy {args.strategy or 'from ansible.cfg'}")
     print(f"create fresh hosts:                {create_s:7.1f} s")
     print(f"site.yml on fresh hosts:           {site_s:7.1f} s")
     print(f"verify (HDFS round trip, MR job):  {verify_s:7.1f} s")

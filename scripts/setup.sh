@@ -20,7 +20,8 @@ command -v mvn >/dev/null || need+=(maven)
 command -v java >/dev/null || need+=(openjdk-17-jdk-headless)
 # Debian's own Python 3.11 when it is there: built with profile-guided optimisation, it runs
 # Ansible's controller side about a third faster than a plain source build (pyenv's default).
-py=$(command -v /usr/bin/python3.11 || command -v python3.11 || command -v python3 || true)
+pick_python() { command -v /usr/bin/python3.11 || command -v python3.11 || command -v python3 || true; }
+py=$(pick_python)
 [ -n "$py" ] || need+=(python3)
 [ -n "$py" ] && "$py" -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
 if [ ${#need[@]} -gt 0 ]; then
@@ -54,7 +55,7 @@ say "docker engine $(docker info --format '{{.ServerVersion}}') is up"
 
 # The virtualenv: created once, and again when it was made from another Python; the install
 # is repeated only when pyproject.toml changes.
-py=$(command -v /usr/bin/python3.11 || command -v python3.11 || command -v python3)
+py=$(pick_python)  # again: apt may just have installed it
 home=$("$py" -c 'import os, sys; print(os.path.dirname(os.path.abspath(sys._base_executable)))')
 if [ -x .venv/bin/python ] && ! grep -qxF "home = $home" .venv/pyvenv.cfg; then
   say "re-creating .venv from $py"

@@ -14,12 +14,13 @@ import yaml
 
 from .sandbox import PROJECT, VENV_BIN, ansible_env
 
-# Reports whether the module runs in a Python that Mitogen started (its core is loaded there).
+# Reports whether the module runs in a Python that Mitogen started (its core is loaded there),
+# and the cores it may run on.
 _PROBE = """\
-import sys
+import os, sys
 from ansible.module_utils.basic import AnsibleModule
 module = AnsibleModule(argument_spec={})
-module.exit_json(changed=False, mitogen='mitogen.core' in sys.modules)
+module.exit_json(changed=False, mitogen='mitogen.core' in sys.modules, cpus=sorted(os.sched_getaffinity(0)))
 """
 
 
@@ -48,6 +49,10 @@ def test_modules_run_through_mitogen(tmp_path: Path, connection: str) -> None:
     proc, result = _probe(tmp_path, connection, ansible_env())
     assert result["mitogen"] is True, proc.stdout[-3000:]
     assert "Mitogen is not installed" not in proc.stdout + proc.stderr
+    if (os.cpu_count() or 1) < 4:
+        # Not pinned to one core (Mitogen's own policy on 2-3 cores): the module may use
+        # every core this test may.
+        assert result["cpus"] == sorted(os.sched_getaffinity(0))
 
 
 def test_without_mitogen_the_run_goes_on_with_a_warning(tmp_path: Path) -> None:
