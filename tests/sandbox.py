@@ -31,15 +31,17 @@ def ansible_env() -> dict[str, str]:
 
 
 def run_playbook(playbook: str | Path, *args: str, inventory: Path | None = None,
-                 extra_vars: dict | None = None, timeout: int = 1800) -> subprocess.CompletedProcess[str]:
-    """Run ansible-playbook from the project directory; never raises on a failed play."""
+                 extra_vars: dict | None = None, timeout: int = 1800,
+                 env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ansible-playbook from the project directory (in `env`, ansible_env() by default);
+    never raises on a failed play."""
     cmd = [str(VENV_BIN / "ansible-playbook")]
     if inventory is not None:
         cmd += ["-i", str(inventory)]
     for key, value in (extra_vars or {}).items():
         cmd += ["-e", yaml.safe_dump({key: value}, default_flow_style=True).strip()]
     cmd += [str(PROJECT / playbook), *args]
-    return subprocess.run(cmd, cwd=PROJECT, env=ansible_env(), capture_output=True, text=True,
+    return subprocess.run(cmd, cwd=PROJECT, env=env or ansible_env(), capture_output=True, text=True,
                           timeout=timeout)
 
 

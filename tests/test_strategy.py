@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 
-from .sandbox import PROJECT, VENV_BIN, ansible_env
+from .sandbox import ansible_env, run_playbook
 
 # Reports whether the module runs in a Python that Mitogen started (its core is loaded there),
 # and the cores it may run on.
@@ -24,7 +23,7 @@ module.exit_json(changed=False, mitogen='mitogen.core' in sys.modules, cpus=sort
 """
 
 
-def _probe(tmp_path: Path, connection: str, env: dict[str, str]):
+def _probe(tmp_path: Path, connection: str, env: dict[str, str] | None = None):
     (tmp_path / "library").mkdir(exist_ok=True)
     (tmp_path / "library" / "probe.py").write_text(_PROBE)
     result_file = tmp_path / "result.json"
@@ -38,15 +37,14 @@ def _probe(tmp_path: Path, connection: str, env: dict[str, str]):
     }]
     playbook = tmp_path / "play.yml"
     playbook.write_text(yaml.safe_dump(play))
-    proc = subprocess.run([str(VENV_BIN / "ansible-playbook"), "-i", "localhost,", str(playbook)],
-                          cwd=PROJECT, env=env, capture_output=True, text=True, timeout=300)
+    proc = run_playbook(playbook, "-i", "localhost,", env=env, timeout=300)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     return proc, json.loads(result_file.read_text())
 
 
 @pytest.mark.parametrize("connection", ["local", "ansible.builtin.local"])
 def test_modules_run_through_mitogen(tmp_path: Path, connection: str) -> None:
-    proc, result = _probe(tmp_path, connection, ansible_env())
+    proc, result = _probe(tmp_path, connection)
     assert result["mitogen"] is True, proc.stdout[-3000:]
     assert "Mitogen is not installed" not in proc.stdout + proc.stderr
     if (os.cpu_count() or 1) < 4:
