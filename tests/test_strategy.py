@@ -1,17 +1,23 @@
 """The project's default strategy (ansible.cfg: plugins/strategy/mitogen_linear.py), run for
 real by ansible-playbook: modules run inside Mitogen's interpreter, a connection given by its
-full name is taken over too, and without Mitogen the run still works, with a warning."""
+full name is taken over too, and without Mitogen the run still works, with a warning. What
+the plugin caches gives what Mitogen's own code gives, and the play's Jinja plugins are
+loaded before the workers fork."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
+import subprocess
+import sys
+import types
 from pathlib import Path
 
 import pytest
 import yaml
 
-from .sandbox import ansible_env, run_playbook
+from .sandbox import PROJECT, ansible_env, run_playbook
 
 # Reports whether the module runs in a Python that Mitogen started (its core is loaded there),
 # and the cores it may run on.
@@ -66,3 +72,94 @@ def test_without_mitogen_the_run_goes_on_with_a_warning(tmp_path: Path) -> None:
     assert "Mitogen is not installed in the Python that runs Ansible" in out
     assert "hidden by the test" in out
     assert out.count("Mitogen is not installed") == 1
+
+
+# Runs in the forked worker, before any module: which of ansible.utils' filter modules are
+# loaded there already; under Mitogen, whether the collection directories it sends along
+# with a module are the ones Ansible lists.
+_WARM_PROBE = """\
+import sys
+from ansible.collections.list import list_collection_dirs
+from ansible.plugins.action import ActionBase
+
+class ActionModule(ActionBase):
+    def run(self, tmp=None, task_vars=None):
+        prefix = 'ansible_collections.ansible.utils.plugins.filter.'
+        result = {'changed': False, 'loaded': sorted(m for m in sys.modules if m.startswith(prefix))}
+        if 'ansible_mitogen.planner' in sys.modules:
+            invocation = type('Invocation', (), {'_extra_sys_paths': set()})()
+            sys.modules['ansible_mitogen.planner']._load_collections(invocation)
+            result['collections'] = sorted(invocation._extra_sys_paths)
+            result['listed'] = sorted(path.decode() for path in list_collection_dirs())
+        return result
+"""
+
+
+@pytest.mark.parametrize("strategy", ["mitogen_linear", "linear"])
+def test_the_plays_filters_are_loaded_before_the_workers_fork(tmp_path: Path, strategy: str) -> None:
+    # The role names ansible.utils.ipaddr in a default nothing uses: no worker templates it.
+    role = tmp_path / "roles" / "warm"
+    (role / "defaults").mkdir(parents=True)
+    (role / "defaults" / "main.yml").write_text("unused: \"{{ '10.0.0.1' | ansible.utils.ipaddr }}\"\n")
+    (role / "tasks").mkdir()
+    (role / "tasks" / "main.yml").write_text(yaml.safe_dump([{"name": "probe", "warm_probe": {}, "register": "r"}]))
+    (tmp_path / "action_plugins").mkdir()
+    (tmp_path / "action_plugins" / "warm_probe.py").write_text(_WARM_PROBE)
+    result_file = tmp_path / "result.json"
+    play = [{
+        "hosts": "localhost", "connection": "local", "gather_facts": False,
+        "vars": {"ansible_python_interpreter": "{{ ansible_playbook_python }}"},
+        "roles": [str(role)],
+        "post_tasks": [{"name": "result", "ansible.builtin.copy": {"content": "{{ r | to_json }}",
+                                                                    "dest": str(result_file)}}],
+    }]
+    playbook = tmp_path / "play.yml"
+    playbook.write_text(yaml.safe_dump(play))
+    env = ansible_env()
+    env["ANSIBLE_STRATEGY"] = strategy
+    proc = run_playbook(playbook, "-i", "localhost,", env=env, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    result = json.loads(result_file.read_text())
+    if strategy == "linear":  # Ansible's own: each worker loads what it templates, no more
+        assert result["loaded"] == []
+    else:
+        assert "ansible_collections.ansible.utils.plugins.filter.ipaddr" in result["loaded"]
+        assert result["collections"] == result["listed"] != []
+
+
+def _load_plugin() -> types.ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "mitogen_linear_under_test", PROJECT / "plugins" / "strategy" / "mitogen_linear.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_MODULES = ["file", "copy", "stat", "apt", "user", "systemd_service", "getent", "unarchive"]
+
+# Mitogen's own scan, in a Python without the plugin.
+_SCAN = """\
+import json, os, sys
+import ansible.executor.module_common as common, ansible.modules
+from ansible_mitogen import module_finder
+base = os.path.dirname(ansible.modules.__file__)
+print(json.dumps([module_finder.scan('ansible.modules.' + name, os.path.join(base, name + '.py'),
+                                     (common._MODULE_UTILS_PATH,)) for name in sys.argv[1:]]))
+"""
+
+
+def test_the_cached_module_scan_finds_what_mitogens_own_finds() -> None:
+    own = subprocess.run([sys.executable, "-c", _SCAN, *_MODULES], capture_output=True, text=True,
+                         check=True, cwd=PROJECT)
+    _load_plugin()  # patches Mitogen's module_finder, in this process
+    import ansible.executor.module_common as common
+    import ansible.modules
+    from ansible_mitogen import module_finder
+
+    base = os.path.dirname(ansible.modules.__file__)
+    cached = [module_finder.scan(f"ansible.modules.{name}", os.path.join(base, f"{name}.py"),
+                                 (common._MODULE_UTILS_PATH,)) for name in _MODULES]
+    assert [[list(entry) for entry in found] for found in cached] == json.loads(own.stdout)
+    # basic.py and the module_utils it imports were compiled once, for the first module.
+    assert module_finder.compile.cache_info().hits > 40 * (len(_MODULES) - 1)
+
