@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from collections.abc import Iterator, Sequence
@@ -44,6 +45,27 @@ def run_playbook(playbook: str | Path, *args: str, inventory: Path | None = None
     return subprocess.run(cmd, cwd=PROJECT, env=env or ansible_env(), capture_output=True, text=True,
                           timeout=timeout)
 
+
+
+def run_local_play(workdir: Path, play: dict, *args: str, env: dict[str, str] | None = None,
+                   timeout: int = 300) -> tuple[subprocess.CompletedProcess[str], dict | None]:
+    """Run `play` on localhost (connection local unless it says otherwise) from a playbook
+    written in `workdir`, then write its registered variable `r` out as JSON; return the
+    process and that result (None when the play stopped before it)."""
+    result_file = workdir / "result.json"
+    result_file.unlink(missing_ok=True)
+    play = {"hosts": "localhost", "connection": "local", "gather_facts": False, **play}
+    play["post_tasks"] = [*play.get("post_tasks", []), {
+        "name": "result", "ansible.builtin.copy": {"content": "{{ r | to_json }}", "dest": str(result_file)},
+        "check_mode": False, "diff": False}]
+    playbook = workdir / "play.yml"
+    playbook.write_text(yaml.safe_dump([play]))
+    proc = run_playbook(playbook, "-i", "localhost,", *args, env=env, timeout=timeout)
+    if not result_file.exists():
+        return proc, None
+    result = json.loads(result_file.read_text())
+    result_file.unlink()
+    return proc, result
 
 @dataclass
 class Sandbox:

@@ -3,39 +3,21 @@ run for real by ansible-playbook on this machine's own file system."""
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 from pathlib import Path
 
-import yaml
-
-from .sandbox import PROJECT, run_playbook
+from .sandbox import PROJECT, run_local_play
 
 
 def _apply(tmp_path: Path, directories: list[dict], files: list[dict], *args: str):
     """Run file_set once on localhost; return (completed process, the module's result)."""
-    play = [{
-        "hosts": "localhost", "connection": "local", "gather_facts": False,
-        "tasks": [
-            {"name": "file_set", "file_set": {"directories": directories, "files": files}, "register": "r"},
-            {"name": "result", "ansible.builtin.copy": {
-                "content": "{{ r | to_json }}", "dest": str(tmp_path / "result.json")},
-             "check_mode": False, "diff": False},
-        ],
-    }]
-    playbook = tmp_path / "play.yml"
-    playbook.write_text(yaml.safe_dump(play))
     # Ansible looks for modules in a library/ folder beside the playbook.
     library = tmp_path / "library"
     if not library.exists():
         library.symlink_to(PROJECT / "roles" / "hadoop" / "library")
-    proc = run_playbook(playbook, "-i", "localhost,", *args)
-    result_file = tmp_path / "result.json"
-    result = json.loads(result_file.read_text()) if result_file.exists() else None
-    if result_file.exists():
-        result_file.unlink()
-    return proc, result
+    task = {"name": "file_set", "file_set": {"directories": directories, "files": files}, "register": "r"}
+    return run_local_play(tmp_path, {"tasks": [task]}, *args, timeout=1800)
 
 
 def test_creates_keeps_repairs_and_checks(tmp_path: Path) -> None:

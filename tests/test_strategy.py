@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .sandbox import PROJECT, ansible_env, run_playbook
+from .sandbox import PROJECT, ansible_env, run_local_play
 
 # Reports whether the module runs in a Python that Mitogen started (its core is loaded there),
 # and the cores it may run on.
@@ -32,20 +32,13 @@ module.exit_json(changed=False, mitogen='mitogen.core' in sys.modules, cpus=sort
 def _probe(tmp_path: Path, connection: str, env: dict[str, str] | None = None):
     (tmp_path / "library").mkdir(exist_ok=True)
     (tmp_path / "library" / "probe.py").write_text(_PROBE)
-    result_file = tmp_path / "result.json"
-    play = [{
-        "hosts": "localhost", "connection": connection, "gather_facts": False,
+    proc, result = run_local_play(tmp_path, {
+        "connection": connection,
         "vars": {"ansible_python_interpreter": "{{ ansible_playbook_python }}"},
-        "tasks": [
-            {"name": "probe", "probe": {}, "register": "r"},
-            {"name": "result", "ansible.builtin.copy": {"content": "{{ r | to_json }}", "dest": str(result_file)}},
-        ],
-    }]
-    playbook = tmp_path / "play.yml"
-    playbook.write_text(yaml.safe_dump(play))
-    proc = run_playbook(playbook, "-i", "localhost,", env=env, timeout=300)
+        "tasks": [{"name": "probe", "probe": {}, "register": "r"}],
+    }, env=env)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
-    return proc, json.loads(result_file.read_text())
+    return proc, result
 
 
 @pytest.mark.parametrize("connection", ["local", "ansible.builtin.local"])
@@ -105,21 +98,13 @@ def test_the_plays_filters_are_loaded_before_the_workers_fork(tmp_path: Path, st
     (role / "tasks" / "main.yml").write_text(yaml.safe_dump([{"name": "probe", "warm_probe": {}, "register": "r"}]))
     (tmp_path / "action_plugins").mkdir()
     (tmp_path / "action_plugins" / "warm_probe.py").write_text(_WARM_PROBE)
-    result_file = tmp_path / "result.json"
-    play = [{
-        "hosts": "localhost", "connection": "local", "gather_facts": False,
-        "vars": {"ansible_python_interpreter": "{{ ansible_playbook_python }}"},
-        "roles": [str(role)],
-        "post_tasks": [{"name": "result", "ansible.builtin.copy": {"content": "{{ r | to_json }}",
-                                                                    "dest": str(result_file)}}],
-    }]
-    playbook = tmp_path / "play.yml"
-    playbook.write_text(yaml.safe_dump(play))
     env = ansible_env()
     env["ANSIBLE_STRATEGY"] = strategy
-    proc = run_playbook(playbook, "-i", "localhost,", env=env, timeout=300)
+    proc, result = run_local_play(tmp_path, {
+        "vars": {"ansible_python_interpreter": "{{ ansible_playbook_python }}"},
+        "roles": [str(role)],
+    }, env=env)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
-    result = json.loads(result_file.read_text())
     if strategy == "linear":  # Ansible's own: each worker loads what it templates, no more
         assert result["loaded"] == []
     else:
