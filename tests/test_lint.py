@@ -1,4 +1,5 @@
-"""ansible-lint (profile production, no skip_list) and yamllint over the whole tree."""
+"""ansible-lint (profile production, no skip_list) and yamllint over the whole tree, and a
+rule of the hadoop role's templates."""
 
 from __future__ import annotations
 
@@ -22,3 +23,13 @@ def test_ansible_lint_production_profile() -> None:
 def test_yamllint() -> None:
     result = _run(str(VENV_BIN / "yamllint"), "--strict", ".")
     assert result.returncode == 0, result.stdout[-6000:]
+
+
+def test_hadoop_templates_end_with_one_newline() -> None:
+    # hadoop-files.j2 includes them and gives each file back the final newline an include
+    # drops, as a lookup of the template alone would for a template ending with one newline.
+    templates = sorted((PROJECT / "roles" / "hadoop" / "templates").glob("*.j2"))
+    assert len(templates) > 5
+    for template in templates:
+        text = template.read_text()
+        assert text.endswith("\n") and not text.endswith("\n\n"), template.name
