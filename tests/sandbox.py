@@ -46,7 +46,6 @@ def run_playbook(playbook: str | Path, *args: str, inventory: Path | None = None
                           timeout=timeout)
 
 
-
 def run_local_play(workdir: Path, play: dict, *args: str, env: dict[str, str] | None = None,
                    timeout: int = 300) -> tuple[subprocess.CompletedProcess[str], dict | None]:
     """Run `play` on localhost (connection local unless it says otherwise) from a playbook
@@ -66,6 +65,7 @@ def run_local_play(workdir: Path, play: dict, *args: str, env: dict[str, str] | 
     result = json.loads(result_file.read_text())
     result_file.unlink()
     return proc, result
+
 
 @dataclass
 class Sandbox:
