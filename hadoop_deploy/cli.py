@@ -67,7 +67,7 @@ def _cmd_exec(args: argparse.Namespace) -> int:
 def _cmd_up(args: argparse.Namespace) -> int:
     from . import sandbox
 
-    return sandbox.up(args.workers)
+    return sandbox.up(args.workers, args.connection)
 
 
 def _cmd_down(args: argparse.Namespace) -> int:
@@ -144,6 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     up = verbs.add_parser("up", help="start a sandbox cluster of containers on this machine and deploy Hadoop on it")
     up.add_argument("--workers", type=int, default=2, metavar="N", help="number of worker nodes (default 2)")
+    up.add_argument("--connection", default="ssh", metavar="KIND",
+                    help="how Ansible reaches the hosts: ssh (default: as a non-root account with sudo, the "
+                         "workers through the master, as real hosts are reached) or docker (docker exec as root)")
     up.set_defaults(func=_cmd_up)
 
     down = verbs.add_parser("down", help="remove the sandbox's hosts and networks (its data is kept)")

@@ -70,18 +70,44 @@ def data_volumes() -> list[str]:
     return sorted(v for v in out.splitlines() if re.fullmatch(rf"{re.escape(NAME)}-(master|worker\d+)-data", v))
 
 
-# How Ansible reaches a sandbox host: `docker exec` as root. Naming root as the remote user
-# makes `become` unnecessary, so no sudo runs around each module (one process less per
-# task on every node).
-CONNECTION_VARS = {"ansible_connection": "community.docker.docker", "ansible_user": "root"}
+# How Ansible reaches sandbox hosts (playbooks/sandbox/create.yml sets them up for either).
+# "ssh", the default, as users reach theirs: SSH as a non-root account with sudo, on a port
+# other than 22, the master by its public address and the workers through it, host keys
+# checked against the ones the create playbook made. "docker": `docker exec` as root, so
+# that `become` runs no sudo (for tests of a single role, where SSH proves nothing more).
+CONNECTIONS = ("ssh", "docker")
+LOGIN_USER = "debian"
+SSH_PORT = 2122
+DOCKER_CONNECTION_VARS = {"ansible_connection": "community.docker.docker", "ansible_user": "root"}
 
 
-def write_inventory(members: list[Node], directory: Path = LOCAL_INVENTORY) -> Path:
-    """inventory/local/: the sandbox's hosts (reached with docker exec) and its group_vars."""
+def ssh_dir(inventory: Path) -> Path:
+    """Where the create playbook leaves the login key, known_hosts and ssh_config."""
+    return inventory / "ssh"
+
+
+def create_vars(connection: str, inventory: Path) -> dict[str, object]:
+    """The create playbook's variables that choose the connection."""
+    if connection == "docker":
+        return {"sandbox_connection": "docker"}
+    return {"sandbox_connection": "ssh", "sandbox_login_user": LOGIN_USER, "sandbox_ssh_port": SSH_PORT,
+            "sandbox_ssh_dir": str(ssh_dir(inventory).resolve())}
+
+
+def connection_vars(connection: str, inventory: Path) -> dict[str, object]:
+    """The inventory variables that reach hosts made with create_vars(connection, inventory)."""
+    if connection == "docker":
+        return dict(DOCKER_CONNECTION_VARS)
+    return {"ansible_connection": "ssh", "ansible_user": LOGIN_USER, "ansible_port": SSH_PORT,
+            "ansible_ssh_common_args": f"-F {ssh_dir(inventory).resolve() / 'ssh_config'}"}
+
+
+def write_inventory(members: list[Node], connection: str = "ssh", directory: Path = LOCAL_INVENTORY) -> Path:
+    """inventory/local/: the sandbox's hosts, how they are reached, and its group_vars."""
     groups: dict[str, dict[str, dict[str, None]]] = {}
     for node in members:
         groups.setdefault(node.group, {"hosts": {}})["hosts"][node.name] = None
-    hosts = {"all": {"vars": dict(CONNECTION_VARS), "children": groups}}
+    hosts = {"all": {"vars": connection_vars(connection, directory), "children": groups}}
     group_vars = {"cluster_private_cidr": PRIVATE_CIDR, "hadoop_source": HADOOP_SOURCE}
     (directory / "group_vars").mkdir(parents=True, exist_ok=True)
     header = "---\n# Written by `hadoop-deploy up`; rewritten by each `up`, removed by `down`.\n"
@@ -95,10 +121,11 @@ def write_inventory(members: list[Node], directory: Path = LOCAL_INVENTORY) -> P
     return directory
 
 
-def public_address(container: str = MASTER) -> str:
+def address(container: str = MASTER, network: str = "public") -> str:
+    """The container's address on the sandbox's "public" or "private" network ('' if none)."""
     out = _docker("inspect", "--format", "{{json .NetworkSettings.Networks}}", container)
     networks = json.loads(out or "{}")
-    return str((networks.get(f"{NAME}-public") or {}).get("IPAddress") or "")
+    return str((networks.get(f"{NAME}-{network}") or {}).get("IPAddress") or "")
 
 
 def _run_playbook(verb: str, playbook: Path, extravars: dict[str, object], out: TextIO) -> runner.RunResult:
@@ -109,10 +136,12 @@ def _run_playbook(verb: str, playbook: Path, extravars: dict[str, object], out: 
     return result
 
 
-def up(workers: int, out: TextIO | None = None, err: TextIO | None = None) -> int:
+def up(workers: int, connection: str = "ssh", out: TextIO | None = None, err: TextIO | None = None) -> int:
     out, err = out or sys.stdout, err or sys.stderr
     if not 1 <= workers <= MAX_WORKERS:
         raise UserError(f"--workers {workers} is out of range", f"give a number from 1 to {MAX_WORKERS}")
+    if connection not in CONNECTIONS:
+        raise UserError(f"--connection {connection} is not known", f"give one of {', '.join(CONNECTIONS)}")
     members = nodes(workers)
     extra = sorted(set(containers()) - {n.name for n in members})
     if extra:
@@ -128,7 +157,8 @@ def up(workers: int, out: TextIO | None = None, err: TextIO | None = None) -> in
     except ImageError as exc:
         raise UserError(str(exc), "see the message above; `hadoop-deploy image build` retries the build") from exc
     out.write(f"{'built' if image.built else 'present'} ({image.ref})\n")
-    out.write(f"Starting {MASTER} and {workers} worker(s) on {PRIVATE_CIDR}\n")
+    reach = f"SSH as {LOGIN_USER} on port {SSH_PORT}" if connection == "ssh" else "docker exec as root"
+    out.write(f"Starting {MASTER} and {workers} worker(s) on {PRIVATE_CIDR}, reached by {reach}\n")
     out.flush()
     created = _run_playbook(
         "up",
@@ -138,13 +168,14 @@ def up(workers: int, out: TextIO | None = None, err: TextIO | None = None) -> in
             "sandbox_nodes": [{"name": n.name, "groups": [n.group]} for n in members],
             "sandbox_private_cidr": PRIVATE_CIDR,
             "sandbox_data_path": DATA_PATH,
+            **create_vars(connection, LOCAL_INVENTORY),
         },
         out,
     )
     if created.rc != 0:
         err.write("hadoop-deploy: the sandbox hosts could not be created (see above)\n")
         return created.rc
-    inventory = write_inventory(members)
+    inventory = write_inventory(members, connection)
     out.write(f"Hosts up in {created.seconds:.0f} s; inventory written to {display_path(inventory)}\n\n")
     rc = deploy.run_site(inventory, out=out, err=err)
     if rc != 0:
@@ -153,12 +184,15 @@ def up(workers: int, out: TextIO | None = None, err: TextIO | None = None) -> in
             f"`hadoop-deploy apply {display_path(inventory)}` (or `hadoop-deploy down`)\n"
         )
         return rc
-    out.write(_welcome(members, time.monotonic() - started))
+    out.write(_welcome(members, connection, time.monotonic() - started))
     return 0
 
 
-def _welcome(members: list[Node], seconds: float) -> str:
-    address = public_address()
+def _welcome(members: list[Node], connection: str, seconds: float) -> str:
+    # The private address: this machine holds the private bridge's first address, so it
+    # reaches the master there as a host on the private network would; the public side of a
+    # real master is no place for web UIs without authentication.
+    master = address(MASTER, "private")
     inv = display_path(LOCAL_INVENTORY)
     workers = [n.name for n in members if n.group == "workers"]
     lines = [
@@ -166,12 +200,14 @@ def _welcome(members: list[Node], seconds: float) -> str:
         f"The sandbox cluster is ready in {seconds:.0f} s: master {MASTER}, workers {', '.join(workers)}.",
         "",
         "Web UIs (from this machine):",
-        *[f"  {label:<22} http://{address or MASTER}:{port}" for label, port in WEB_UIS],
+        *[f"  {label:<22} http://{master or MASTER}:{port}" for label, port in WEB_UIS],
         "",
         "Use it:",
         f"  hadoop-deploy status {inv}              the services and the cluster's health",
         f"  hadoop-deploy exec {inv} -- hostname    a command on every node (--limit master for one)",
-        f"  docker exec -it {MASTER} bash          a shell on the master",
+        (f"  ssh -F {display_path(ssh_dir(LOCAL_INVENTORY) / 'ssh_config')} {MASTER}"
+         f"    a shell on the master (as {LOGIN_USER}, with sudo)" if connection == "ssh" else
+         f"  docker exec -it {MASTER} bash          a shell on the master"),
         f"  hadoop-deploy plan {inv}                what apply would change (nothing, right after up)",
         "  hadoop-deploy down                          remove the hosts, keep HDFS data (--purge removes it)",
         "",

@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Benchmark: seconds from fresh hosts to a verified cluster, and of a no-op re-run.
 
-Creates a throwaway sandbox (a master and N workers, playbooks/sandbox/create.yml), runs
-site.yml then playbooks/verify.yml on it, runs site.yml again (which must change nothing),
-prints the figures and removes the sandbox. Not a test: it asserts nothing about speed.
+For each connection (--connections, default both: SSH as the non-root account, as users'
+hosts are reached, and docker exec as root), creates a throwaway sandbox (a master and N
+workers, playbooks/sandbox/create.yml), runs site.yml then playbooks/verify.yml on it,
+runs site.yml again (which must change nothing), removes the sandbox; then prints the
+figures of each side by side. Not a test: it asserts nothing about speed.
 
-Usage: .venv/bin/python scripts/benchmark.py [--workers N] [--keep]
+Usage: .venv/bin/python scripts/benchmark.py [--workers N] [--connections ssh,docker] [--keep]
 Targets on a 2-core machine: fresh -> verified <= 300 s, no-op re-run <= 30 s.
 """
 
@@ -19,11 +21,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-from hadoop_deploy.sandbox import CONNECTION_VARS
+from hadoop_deploy import sandbox
 
 PROJECT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -54,55 +58,90 @@ def changed_total(output: str) -> int:
     return sum(int(n) for n in re.findall(r"\bchanged=(\d+)", output))
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--keep", action="store_true", help="leave the sandbox running")
-    parser.add_argument("--strategy", metavar="NAME",
-                        help="run site.yml and verify with this strategy instead of ansible.cfg's "
-                             "(linear: without Mitogen)")
-    parser.add_argument("--log-dir", type=Path, metavar="DIR",
-                        help="keep each playbook's output (with its per-task times) in DIR")
-    args = parser.parse_args()
-    if args.log_dir:
-        args.log_dir.mkdir(parents=True, exist_ok=True)
+@dataclass
+class Figures:
+    create: float
+    site: float
+    verify: float
+    rerun: float
+    rerun_changed: int
 
-    def log(name: str) -> Path | None:
-        return args.log_dir / f"{name}.log" if args.log_dir else None
+    @property
+    def fresh(self) -> float:
+        return self.create + self.site + self.verify
 
+
+def measure(connection: str, workers: int, strategy: str | None, keep: bool,
+            log: Callable[[str], Path | None]) -> Figures:
+    """One sandbox reached by `connection`: fresh hosts -> verified, then a no-op re-run."""
     nodes = [{"name": f"{NAME}-master", "groups": ["master"]}] + [
-        {"name": f"{NAME}-worker{i}", "groups": ["workers"]} for i in range(1, args.workers + 1)
+        {"name": f"{NAME}-worker{i}", "groups": ["workers"]} for i in range(1, workers + 1)
     ]
-    box = {"sandbox_name": NAME, "sandbox_nodes": nodes, "sandbox_private_cidr": CIDR}
     with tempfile.TemporaryDirectory() as tmp:
-        box_file = Path(tmp) / "sandbox.yml"
+        where = Path(tmp)
+        box = {"sandbox_name": NAME, "sandbox_nodes": nodes, "sandbox_private_cidr": CIDR,
+               **sandbox.create_vars(connection, where)}
+        box_file = where / "sandbox.yml"
         box_file.write_text(yaml.safe_dump(box))
-        inventory = Path(tmp) / "hosts.yml"
+        inventory = where / "hosts.yml"
         inventory.write_text(yaml.safe_dump({"all": {
-            "vars": {**CONNECTION_VARS,
+            "vars": {**sandbox.connection_vars(connection, where),
                      "cluster_private_cidr": CIDR, "hadoop_source": "maven"},
             "children": {
                 "master": {"hosts": {nodes[0]["name"]: {}}},
                 "workers": {"hosts": {n["name"]: {} for n in nodes[1:]}},
             }}}))
         playbook("playbooks/sandbox/destroy.yml", "-e", f"@{box_file}", "-e", "sandbox_purge=true")
-        timed = functools.partial(playbook, inventory=inventory, strategy=args.strategy)
+        timed = functools.partial(playbook, inventory=inventory, strategy=strategy)
         try:
             create_s, _ = playbook("playbooks/sandbox/create.yml", "-e", f"@{box_file}")
-            site_s, _ = timed("site.yml", log=log("1-site-fresh"))
-            verify_s, _ = timed("playbooks/verify.yml", log=log("2-verify"))
-            rerun_s, rerun_out = timed("site.yml", log=log("3-site-rerun"))
+            site_s, _ = timed("site.yml", log=log(f"{connection}-1-site-fresh"))
+            verify_s, _ = timed("playbooks/verify.yml", log=log(f"{connection}-2-verify"))
+            rerun_s, rerun_out = timed("site.yml", log=log(f"{connection}-3-site-rerun"))
         finally:
-            if not args.keep:
+            if not keep:
                 playbook("playbooks/sandbox/destroy.yml", "-e", f"@{box_file}", "-e", "sandbox_purge=true")
+    return Figures(create_s, site_s, verify_s, rerun_s, changed_total(rerun_out))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--connections", default=",".join(sandbox.CONNECTIONS), metavar="LIST",
+                        help="comma-separated: ssh (non-root account over SSH), docker (docker exec as root)")
+    parser.add_argument("--keep", action="store_true", help="leave the (last) sandbox running")
+    parser.add_argument("--strategy", metavar="NAME",
+                        help="run site.yml and verify with this strategy instead of ansible.cfg's "
+                             "(linear: without Mitogen)")
+    parser.add_argument("--log-dir", type=Path, metavar="DIR",
+                        help="keep each playbook's output (with its per-task times) in DIR")
+    args = parser.parse_args()
+    connections = [c for c in args.connections.split(",") if c]
+    unknown = set(connections) - set(sandbox.CONNECTIONS)
+    if unknown or not connections:
+        parser.error(f"--connections takes {', '.join(sandbox.CONNECTIONS)} (got {args.connections!r})")
+    if args.log_dir:
+        args.log_dir.mkdir(parents=True, exist_ok=True)
+
+    def log(name: str) -> Path | None:
+        return args.log_dir / f"{name}.log" if args.log_dir else None
+
+    figures = {c: measure(c, args.workers, args.strategy, args.keep and c == connections[-1], log)
+               for c in connections}
 
     print(f"hosts: 1 master + {args.workers} workers, {os.cpu_count()} cores, "
           f"strategy {args.strategy or 'from ansible.cfg'}")
-    print(f"create fresh hosts:                {create_s:7.1f} s")
-    print(f"site.yml on fresh hosts:           {site_s:7.1f} s")
-    print(f"verify (HDFS round trip, MR job):  {verify_s:7.1f} s")
-    print(f"fresh hosts -> verified cluster:   {create_s + site_s + verify_s:7.1f} s  (target 300 s)")
-    print(f"no-op re-run of site.yml:          {rerun_s:7.1f} s  (target 30 s), changed={changed_total(rerun_out)}")
+    print(f"{'':36}" + "".join(f"{c:>16}" for c in connections))
+    rows = [
+        ("create fresh hosts", "create", ""),
+        ("site.yml on fresh hosts", "site", ""),
+        ("verify (HDFS round trip, MR job)", "verify", ""),
+        ("fresh hosts -> verified cluster", "fresh", "  (target 300 s)"),
+        ("no-op re-run of site.yml", "rerun", "  (target 30 s)"),
+    ]
+    for label, attr, target in rows:
+        print(f"{label + ':':36}" + "".join(f"{getattr(figures[c], attr):14.1f} s" for c in connections) + target)
+    print(f"{'changed in the no-op re-run:':36}" + "".join(f"{figures[c].rerun_changed:16d}" for c in connections))
     return 0
 
 

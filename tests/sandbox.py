@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from hadoop_deploy.sandbox import CONNECTION_VARS
+from hadoop_deploy.sandbox import DOCKER_CONNECTION_VARS
 
 PROJECT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(os.environ.get("VIRTUAL_ENV", PROJECT / ".venv")) / "bin"
@@ -100,7 +100,7 @@ def write_inventory(path: Path, nodes: list[dict], group_vars: dict) -> None:
             groups.setdefault(group, {"hosts": {}})["hosts"][node["name"]] = {}
     inventory = {
         "all": {
-            "vars": {**CONNECTION_VARS, **group_vars},
+            "vars": {**DOCKER_CONNECTION_VARS, **group_vars},
             "children": groups,
         }
     }

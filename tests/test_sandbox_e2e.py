@@ -1,13 +1,20 @@
-"""End to end, as a newcomer would: `up --workers 2`, then status shows 2 live DataNodes and
-2 running NodeManagers, exec runs on the 3 nodes, plan reports no changes, down removes the
-hosts and keeps the data volumes, down --purge removes those too."""
+"""End to end, as a newcomer would: `up --workers 2` (hosts reached over SSH as a non-root
+account, from a controller whose sudo always fails), then status shows 2 live DataNodes and
+2 running NodeManagers, exec runs on the 3 nodes, plan reports no changes; a copy of
+inventory/prod with the sandbox's names and addresses put in passes `inventory check`,
+`apply` and verify; down removes the hosts and keeps the data volumes, down --purge removes
+those too."""
 
 from __future__ import annotations
 
 import json
+import os
+import re
+import shutil
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -16,13 +23,20 @@ from hadoop_deploy import sandbox
 
 PROJECT = Path(__file__).resolve().parent.parent
 LOCAL = "inventory/local"
+# A sudo that always fails, first on PATH: nothing on the controller may need sudo.
+NO_SUDO = PROJECT / "molecule" / "shared" / "controller-without-sudo"
+VENV_BIN = Path(sys.executable).parent
 
 pytestmark = [pytest.mark.docker, pytest.mark.e2e]
 
 
-def hadoop_deploy(*args: str, timeout: int = 3600) -> subprocess.CompletedProcess[str]:
+def controller_env(**extra: str) -> dict[str, str]:
+    return dict(os.environ, PATH=f"{NO_SUDO}{os.pathsep}{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}", **extra)
+
+
+def hadoop_deploy(*args: str, timeout: int = 3600, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     started = time.monotonic()
-    proc = subprocess.run([sys.executable, "-m", "hadoop_deploy.cli", *args], cwd=PROJECT,
+    proc = subprocess.run([sys.executable, "-m", "hadoop_deploy.cli", *args], cwd=PROJECT, env=env or controller_env(),
                           capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
     print(f"hadoop-deploy {' '.join(args)}: exit {proc.returncode} in {time.monotonic() - started:.0f} s")
     return proc
@@ -32,14 +46,48 @@ def volumes() -> list[str]:
     return sandbox.data_volumes()
 
 
-def test_sandbox_cluster_from_up_to_down() -> None:
+def replace_once(path: Path, old: str, new: str) -> None:
+    """Edit the copied example as a user would; fail loudly when the example no longer has `old`."""
+    text = path.read_text()
+    assert text.count(old) == 1, f"{path.name} should hold {old!r} once: the example changed, update this test"
+    path.write_text(text.replace(old, new))
+
+
+def prod_copy_for_sandbox(where: Path) -> Path:
+    """inventory/prod copied, with the sandbox's names and addresses put in where the
+    example has its own, the port and the jump host uncommented."""
+    lab = where / "mylab"
+    shutil.copytree(PROJECT / "inventory" / "prod", lab)
+    hosts, group_vars = lab / "hosts.yml", lab / "group_vars" / "all.yml"
+    master_public = sandbox.address(sandbox.MASTER, "public")
+    for example, ours in (("hadoop-master", sandbox.MASTER), ("hadoop-worker1:", f"{sandbox.NAME}-worker1:"),
+                          ("hadoop-worker2:", f"{sandbox.NAME}-worker2:"),
+                          ("ansible_host: 192.0.2.10", f"ansible_host: {master_public}"),
+                          ("private_ip: 10.42.0.10", f"private_ip: {sandbox.address(sandbox.MASTER, 'private')}"),
+                          ("ansible_host: 10.42.0.11", f"ansible_host: {sandbox.address(sandbox.NAME + '-worker1', 'private')}"),
+                          ("ansible_host: 10.42.0.12", f"ansible_host: {sandbox.address(sandbox.NAME + '-worker2', 'private')}"),
+                          ("      # vars:\n      #   ansible_ssh_common_args: \"-o ProxyJump=debian@192.0.2.10:2122\"",
+                           f"      vars:\n        ansible_ssh_common_args: \"-o ProxyJump={sandbox.LOGIN_USER}@{master_public}:{sandbox.SSH_PORT}\""),
+                          ("    # ansible_port: 2122", f"    ansible_port: {sandbox.SSH_PORT}")):
+        replace_once(hosts, example, ours)
+    replace_once(group_vars, "cluster_private_cidr: 10.42.0.0/24", f"cluster_private_cidr: {sandbox.PRIVATE_CIDR}")
+    # The tarball cannot be downloaded on the test machines.
+    replace_once(group_vars, "# hadoop_source: apache", f"hadoop_source: {sandbox.HADOOP_SOURCE}")
+    return lab
+
+
+def test_sandbox_cluster_from_up_to_down(tmp_path: Path) -> None:
     if sandbox.containers():
         pytest.skip(f"a sandbox {sandbox.NAME} is running here: this test would remove it (hadoop-deploy down first)")
     try:
         up = hadoop_deploy("up", "--workers", "2")
         assert up.returncode == 0, up.stdout[-4000:] + up.stderr[-4000:]
         assert "The sandbox cluster is ready" in up.stdout
-        assert ":9870" in up.stdout and ":8088" in up.stdout
+        urls = re.findall(r"http://[0-9.]+:[0-9]+", up.stdout)
+        assert [u.rsplit(":", 1)[1] for u in urls] == ["9870", "8088", "19888"], up.stdout
+        for url in urls:  # each printed web UI answers from this machine
+            with urllib.request.urlopen(url, timeout=20) as page:
+                assert page.status == 200, url
         assert (PROJECT / LOCAL / "hosts.yml").is_file()
 
         status = hadoop_deploy("status", LOCAL, "--json")
@@ -60,6 +108,23 @@ def test_sandbox_cluster_from_up_to_down() -> None:
         plan = hadoop_deploy("plan", LOCAL)
         assert plan.returncode == 0, plan.stdout[-4000:]
         assert "Plan: no changes." in plan.stdout
+
+        # The example inventory, as a user fills it in. What the user's ~/.ssh would hold (the
+        # key the hosts accept, their host keys) comes from an ssh_config given to every ssh
+        # Ansible starts, the jump to the master included.
+        lab = prod_copy_for_sandbox(tmp_path)
+        user_ssh = tmp_path / "user-ssh-config"
+        keys = PROJECT / LOCAL / "ssh"
+        user_ssh.write_text(f"Host *\n  IdentityFile {keys / 'id_ed25519'}\n  IdentitiesOnly yes\n"
+                            f"  UserKnownHostsFile {keys / 'known_hosts'}\n  StrictHostKeyChecking yes\n")
+        as_user = controller_env(ANSIBLE_SSH_ARGS=f"-F {user_ssh}")
+        check = hadoop_deploy("inventory", "check", str(lab), env=as_user)
+        assert check.returncode == 0, check.stdout + check.stderr
+        applied = hadoop_deploy("apply", str(lab), env=as_user)
+        assert applied.returncode == 0, applied.stdout[-4000:] + applied.stderr[-2000:]
+        verify = subprocess.run([str(VENV_BIN / "ansible-playbook"), "-i", str(lab), "playbooks/verify.yml"],
+                                cwd=PROJECT, env=as_user, capture_output=True, text=True, timeout=1800)
+        assert verify.returncode == 0, verify.stdout[-4000:] + verify.stderr[-2000:]
 
         down = hadoop_deploy("down")
         assert down.returncode == 0, down.stdout + down.stderr
