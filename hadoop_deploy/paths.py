@@ -25,6 +25,8 @@ LOCAL_INVENTORY = PROJECT_DIR / "inventory" / "local"
 # The Hadoop role's known versions (hadoop_checksums) and its defaults (hadoop_version).
 HADOOP_VARS = PROJECT_DIR / "roles" / "hadoop" / "vars" / "main.yml"
 HADOOP_DEFAULTS = PROJECT_DIR / "roles" / "hadoop" / "defaults" / "main.yml"
+# The cluster-wide defaults (cluster_admin_user, ...).
+CLUSTER_DEFAULTS = PROJECT_DIR / "roles" / "cluster" / "defaults" / "main.yml"
 
 
 def display_path(path: Path) -> str:

@@ -21,7 +21,7 @@ import yaml
 from . import deploy, render, runner
 from .errors import UserError
 from .image import CURRENT_TAG, ImageError, ensure_image
-from .paths import LOCAL_INVENTORY, PLAYBOOKS_DIR, display_path
+from .paths import CLUSTER_DEFAULTS, LOCAL_INVENTORY, PLAYBOOKS_DIR, display_path
 
 NAME = "hd-local"
 MASTER = f"{NAME}-master"
@@ -193,6 +193,8 @@ def _welcome(members: list[Node], connection: str, seconds: float) -> str:
     # reaches the master there as a host on the private network would; the public side of a
     # real master is no place for web UIs without authentication.
     master = address(MASTER, "private")
+    # The web endpoints refuse requests that name no user (roles/hadoop: hadoop_http_anonymous).
+    admin = yaml.safe_load(CLUSTER_DEFAULTS.read_text())["cluster_admin_user"]
     inv = display_path(LOCAL_INVENTORY)
     workers = [n.name for n in members if n.group == "workers"]
     lines = [
@@ -200,7 +202,7 @@ def _welcome(members: list[Node], connection: str, seconds: float) -> str:
         f"The sandbox cluster is ready in {seconds:.0f} s: master {MASTER}, workers {', '.join(workers)}.",
         "",
         "Web UIs (from this machine):",
-        *[f"  {label:<22} http://{master or MASTER}:{port}" for label, port in WEB_UIS],
+        *[f"  {label:<22} http://{master or MASTER}:{port}/?user.name={admin}" for label, port in WEB_UIS],
         "",
         "Use it:",
         f"  hadoop-deploy status {inv}              the services and the cluster's health",

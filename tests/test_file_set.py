@@ -81,3 +81,32 @@ def test_bad_input_fails_with_a_clear_message_and_writes_nothing(tmp_path: Path)
         assert proc.returncode != 0
         assert message in proc.stdout, proc.stdout[-2000:]
     assert sorted(p.name for p in (tmp_path / "t").iterdir()) == ["conf"]
+
+
+def test_secret_values_reach_the_file_and_nothing_else(tmp_path: Path) -> None:
+    root = tmp_path / "s"
+    placeholder = "@@hadoop-secret:core-site:fs.s3a.secret.key@@"
+    site = ("<configuration>\n  <property>\n    <name>fs.s3a.secret.key</name>\n"
+            f"    <value>{placeholder}</value>\n  </property>\n</configuration>\n")
+
+    def files(value: str) -> list[dict]:
+        return [{"path": str(root / "core-site.xml"), "content": site, "mode": "0640",
+                 "secrets": {placeholder: value}}]
+
+    dirs = [{"path": str(root), "mode": "0755"}]
+    proc, result = _apply(tmp_path, dirs, files("first-s3cr3t&<"), "-vvv", "--diff")
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    written = (root / "core-site.xml").read_text()
+    assert "<value>first-s3cr3t&amp;&lt;</value>" in written and placeholder not in written
+    assert stat.S_IMODE((root / "core-site.xml").stat().st_mode) == 0o640
+    assert "first-s3cr3t" not in proc.stdout + proc.stderr and placeholder in proc.stdout
+
+    proc, result = _apply(tmp_path, dirs, files("first-s3cr3t&<"))
+    assert proc.returncode == 0 and result["changed"] is False
+
+    # A new value: the diff shows the placeholder for the old value and for the new one.
+    proc, result = _apply(tmp_path, dirs, files("second-s3cr3t"), "-vvv", "--check", "--diff")
+    assert proc.returncode == 0 and result["changed"] is True, proc.stdout[-3000:]
+    output = proc.stdout + proc.stderr
+    assert "first-s3cr3t" not in output and "second-s3cr3t" not in output, output[-3000:]
+    assert "first-s3cr3t" in (root / "core-site.xml").read_text()

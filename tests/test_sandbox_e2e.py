@@ -83,8 +83,8 @@ def test_sandbox_cluster_from_up_to_down(tmp_path: Path) -> None:
         up = hadoop_deploy("up", "--workers", "2")
         assert up.returncode == 0, up.stdout[-4000:] + up.stderr[-4000:]
         assert "The sandbox cluster is ready" in up.stdout
-        urls = re.findall(r"http://[0-9.]+:[0-9]+", up.stdout)
-        assert [u.rsplit(":", 1)[1] for u in urls] == ["9870", "8088", "19888"], up.stdout
+        urls = re.findall(r"http://[0-9.]+:[0-9]+/\S*", up.stdout)
+        assert [url.split(":")[2].split("/")[0] for url in urls] == ["9870", "8088", "19888"], up.stdout
         for url in urls:  # each printed web UI answers from this machine
             with urllib.request.urlopen(url, timeout=20) as page:
                 assert page.status == 200, url

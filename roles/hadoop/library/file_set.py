@@ -37,6 +37,15 @@ options:
       owner: {description: Owner., type: str, default: root}
       group: {description: Group., type: str, default: root}
       mode: {description: Octal mode such as "0644"., type: str, required: true}
+      secrets:
+        description:
+          - Placeholder -> secret value. Each placeholder in I(content) is replaced by its value
+            on the host; the values are no_log (never in the task's events or artifacts), and a
+            diff shows the placeholders, also in place of the values the file held before.
+          - A placeholder names its property, as C(@@hadoop-secret:SITE:NAME@@); the value of
+            the property NAME in the file before is what the diff hides.
+        type: dict
+        default: {}
 """
 
 RETURN = r"""
@@ -48,8 +57,10 @@ changed_paths:
 """
 
 import grp
+import html
 import os
 import pwd
+import re
 import stat
 import tempfile
 
@@ -111,11 +122,25 @@ def _directory(module, item, check):
     return _fix_attributes(path, st, uid, gid, mode, check)
 
 
+def _hide_secrets(text, secrets):
+    """`text` (a site file as it was) with each secret property's value, whatever it was,
+    replaced by that property's placeholder."""
+    for placeholder in secrets:
+        name = placeholder.strip("@").rsplit(":", 1)[-1]
+        text = re.sub(rf"(<name>{re.escape(name)}</name>\s*<value>)[^<]*(</value>)",
+                      lambda m, p=placeholder: m.group(1) + p + m.group(2), text)
+    return text
+
+
 def _file(module, item, check, diffs):
     _check_path(module, item)
     path, mode = item["path"], _mode(module, item)
     uid, gid = _ids(module, item)
-    content = item["content"].encode()
+    secrets = item["secrets"] or {}
+    text = item["content"]
+    for placeholder, value in secrets.items():
+        text = text.replace(placeholder, html.escape(str(value)))
+    content = text.encode()
     try:
         st = os.lstat(path)
     except FileNotFoundError:
@@ -131,7 +156,7 @@ def _file(module, item, check, diffs):
     if module._diff:
         diffs.append({
             "before_header": path, "after_header": path,
-            "before": "" if before is None else before.decode(errors="replace"),
+            "before": "" if before is None else _hide_secrets(before.decode(errors="replace"), secrets),
             "after": item["content"],
         })
     if check:
@@ -166,7 +191,8 @@ def main():
         argument_spec=dict(
             directories=dict(type="list", elements="dict", default=[], options=entry),
             files=dict(type="list", elements="dict", default=[],
-                       options=dict(entry, content=dict(type="str", required=True))),
+                       options=dict(entry, content=dict(type="str", required=True),
+                                    secrets=dict(type="dict", default={}, no_log=True))),
         ),
         supports_check_mode=True,
     )
