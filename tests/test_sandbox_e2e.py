@@ -26,6 +26,7 @@ LOCAL = "inventory/local"
 # A sudo that always fails, first on PATH: nothing on the controller may need sudo.
 NO_SUDO = PROJECT / "molecule" / "shared" / "controller-without-sudo"
 VENV_BIN = Path(sys.executable).parent
+S3A_SECRET = "e2e-s3a-s3cr3t-b5f1"
 
 pytestmark = [pytest.mark.docker, pytest.mark.e2e]
 
@@ -73,7 +74,14 @@ def prod_copy_for_sandbox(where: Path) -> Path:
     replace_once(group_vars, "cluster_private_cidr: 10.42.0.0/24", f"cluster_private_cidr: {sandbox.PRIVATE_CIDR}")
     # The tarball cannot be downloaded on the test machines.
     replace_once(group_vars, "# hadoop_source: apache", f"hadoop_source: {sandbox.HADOOP_SOURCE}")
+    # A secret, as a user would keep a cloud store's key in the inventory.
+    with group_vars.open("a") as extra:
+        extra.write(f"hadoop_core_site:\n  fs.s3a.secret.key: {S3A_SECRET}\n")
     return lab
+
+
+def files_holding(root: Path, needle: str) -> list[str]:
+    return [str(p) for p in root.rglob("*") if p.is_file() and needle.encode() in p.read_bytes()]
 
 
 def test_sandbox_cluster_from_up_to_down(tmp_path: Path) -> None:
@@ -125,6 +133,19 @@ def test_sandbox_cluster_from_up_to_down(tmp_path: Path) -> None:
         verify = subprocess.run([str(VENV_BIN / "ansible-playbook"), "-i", str(lab), "playbooks/verify.yml"],
                                 cwd=PROJECT, env=as_user, capture_output=True, text=True, timeout=1800)
         assert verify.returncode == 0, verify.stdout[-4000:] + verify.stderr[-2000:]
+        # The secret is in core-site.xml (0640 root:hadoop) and nowhere the runs left anything.
+        replan = hadoop_deploy("plan", str(lab), env=as_user)
+        assert replan.returncode == 0 and "Plan: no changes." in replan.stdout, replan.stdout[-3000:]
+        assert S3A_SECRET not in applied.stdout + applied.stderr + replan.stdout + replan.stderr
+        assert files_holding(PROJECT / "artifacts", S3A_SECRET) == []
+        master = ["docker", "exec", sandbox.MASTER]
+        mode = subprocess.run([*master, "stat", "-c", "%a %U %G", "/etc/hadoop/core-site.xml"],
+                              capture_output=True, text=True).stdout.split()
+        assert mode == ["640", "root", "hadoop"]
+        held = subprocess.run([*master, "grep", "-c", S3A_SECRET, "/etc/hadoop/core-site.xml"], capture_output=True, text=True)
+        assert held.stdout.strip() == "1"
+        journal = subprocess.run([*master, "journalctl", "--no-pager", "-o", "cat"], capture_output=True, text=True)
+        assert journal.returncode == 0 and journal.stdout and S3A_SECRET not in journal.stdout
 
         down = hadoop_deploy("down")
         assert down.returncode == 0, down.stdout + down.stderr
