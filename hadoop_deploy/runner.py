@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -14,8 +15,9 @@ from typing import Any
 from .paths import ANSIBLE_CFG, ARTIFACTS_DIR, PROJECT_DIR, display_path
 
 EventHandler = Callable[[dict[str, Any]], Any]
-# How many runs keep their artifacts (ansible-runner removes the oldest beyond that).
-KEEP_ARTIFACTS = 50
+# How many runs keep their artifacts: the oldest beyond that are removed before a run. They
+# hold module arguments and diffs, so the folder is the user's only (0700).
+KEEP_ARTIFACTS = 20
 
 
 @dataclass
@@ -45,6 +47,16 @@ def _env() -> dict[str, str]:
     return env
 
 
+def prepare_artifacts(directory: Path = ARTIFACTS_DIR, keep: int = KEEP_ARTIFACTS) -> None:
+    """Make DIRECTORY private (0700, also when it already exists) and remove the oldest runs'
+    artifacts so that, with the run about to start, at most KEEP runs are there."""
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    directory.chmod(0o700)
+    runs = sorted((p for p in directory.iterdir() if p.is_dir() and not p.is_symlink()), key=lambda p: p.stat().st_mtime)
+    for old in runs[: max(len(runs) - (keep - 1), 0)]:
+        shutil.rmtree(old)
+
+
 def _ident(verb: str) -> str:
     return f"{verb}-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
 
@@ -72,7 +84,7 @@ def run(
         return True  # without this ansible-runner drops the event and runner.stats stays empty
 
     cmdline = " ".join(flag for flag, wanted in (("--check", check), ("--diff", diff)) if wanted)
-    ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
+    prepare_artifacts()
     kwargs: dict[str, Any] = {
         "project_dir": str(PROJECT_DIR),
         "artifact_dir": str(ARTIFACTS_DIR),
@@ -82,7 +94,6 @@ def run(
         "extravars": extravars or {},
         "quiet": True,
         "suppress_env_files": True,
-        "rotate_artifacts": KEEP_ARTIFACTS,
         "event_handler": on_event,
     }
     if playbook is not None:
