@@ -15,7 +15,7 @@ from typing import Any
 
 from . import inventory as inv
 from .inventory import Host, Inventory, Problem, Value
-from .paths import HADOOP_DEFAULTS, HADOOP_VARS, display_path
+from .paths import HADOOP_DEFAULTS, HADOOP_VARS, PROJECT_DIR, display_path
 
 DEFAULT_HADOOP_VERSION = "3.5.0"
 HADOOP_SOURCES = ("apache", "url", "maven")
@@ -27,6 +27,19 @@ _HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9
 _LOOKS_NUMERIC = re.compile(r"^[0-9.]+$|^[0-9a-fA-F:]*:[0-9a-fA-F:.]*$")
 _CHECKSUM = re.compile(r"^sha512:[0-9a-f]{128}$")
 _USER = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
+# The users role's defaults: the Hadoop service accounts (users_hadoop_accounts).
+USERS_DEFAULTS = PROJECT_DIR / "roles" / "users" / "defaults" / "main.yml"
+DEFAULT_SERVICE_ACCOUNTS = ("hdfs", "yarn", "mapred")
+# Accounts a Debian 12 server has (base-passwd's static ones, and those its usual packages
+# and this project's roles add): none of them may become the passwordless-sudo admin. The
+# users role also refuses, on each host, any existing account outside uids 1000-59999.
+SYSTEM_ACCOUNTS = frozenset({
+    "daemon", "bin", "sys", "sync", "games", "man", "lp", "mail", "news", "uucp", "proxy",
+    "www-data", "backup", "list", "irc", "gnats", "nobody", "_apt", "messagebus", "sshd",
+    "systemd-network", "systemd-resolve", "systemd-timesync", "systemd-coredump", "polkitd",
+    "statd", "_rpc", "tss", "uuidd", "avahi", "ntp", "_chrony", "postfix", "Debian-exim",
+    "dnsmasq", "docker-registry", "tcpdump", "usbmux", "rtkit", "colord", "sddm", "lightdm",
+})
 
 
 @dataclass
@@ -270,13 +283,45 @@ def _check_hadoop(inventory: Inventory, catalog: HadoopCatalog) -> list[Problem]
     return problems
 
 
+def service_accounts(defaults_file: Path = USERS_DEFAULTS) -> tuple[str, ...]:
+    """The Hadoop service accounts the users role creates by default."""
+    if defaults_file.is_file():
+        content, _ = inv.read_yaml(defaults_file)
+        accounts = content.get("users_hadoop_accounts") if isinstance(content, dict) else None
+        if isinstance(accounts, list) and accounts and all(isinstance(a, str) and not _templated(a) for a in accounts):
+            return tuple(accounts)
+    return DEFAULT_SERVICE_ACCOUNTS
+
+
+def _admin_name_problem(name: str, services: tuple[str, ...]) -> tuple[str, str]:
+    """Why NAME cannot be the admin account, and the fix; ('', '') when it can."""
+    fix = "choose a new account for the admin, such as 'hdadmin': the users role creates it with passwordless sudo"
+    if not _USER.match(name):
+        return "is not a valid Linux user name", "use lower-case letters, digits, '_' or '-', starting with a letter"
+    if name == "root":
+        return "is root: the admin must be an account of its own, not root", fix
+    if name in services:
+        return f"is a Hadoop service account ({', '.join(services)}), which must get no sudo and no login shell", fix
+    if name in SYSTEM_ACCOUNTS:
+        return "is a Debian system account, which must not get passwordless sudo", fix
+    return "", ""
+
+
 def _check_admin_user(inventory: Inventory) -> list[Problem]:
     problems = []
-    for value, _ in _one_value_per_source(inventory, "cluster_admin_user"):
-        if _is_set(value) and value is not None and not _templated(value.value) and not _USER.match(str(value.value)):
-            problems.append(
-                Problem(value.source, f"cluster_admin_user '{value.value}' is not a valid Linux user name", "use lower-case letters, digits, '_' or '-', starting with a letter")
-            )
+    for name in ("cluster_admin_user", "users_admin_name"):
+        for value, hosts in _one_value_per_source(inventory, name):
+            if not _is_set(value) or value is None or _templated(value.value):
+                continue
+            # The inventory's users_hadoop_accounts where it sets them, else the role's.
+            accounts = hosts[0].get("users_hadoop_accounts")
+            if accounts is not None and isinstance(accounts.value, list) and not _templated(str(accounts.value)):
+                services = tuple(str(a) for a in accounts.value)
+            else:
+                services = service_accounts()
+            what, fix = _admin_name_problem(str(value.value), services)
+            if what:
+                problems.append(Problem(value.source, f"{name} '{value.value}' {what}", fix))
     return problems
 
 
