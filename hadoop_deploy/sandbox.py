@@ -102,7 +102,7 @@ def connection_vars(connection: str, inventory: Path) -> dict[str, object]:
             "ansible_ssh_common_args": f"-F {ssh_dir(inventory).resolve() / 'ssh_config'}"}
 
 
-def write_inventory(members: list[Node], connection: str = "ssh", directory: Path = LOCAL_INVENTORY) -> Path:
+def write_inventory(members: list[Node], connection: str = "ssh", *, directory: Path = LOCAL_INVENTORY) -> Path:
     """inventory/local/: the sandbox's hosts, how they are reached, and its group_vars."""
     groups: dict[str, dict[str, dict[str, None]]] = {}
     for node in members:

@@ -121,14 +121,21 @@ def test_user_errors_say_what_and_how_to_fix(argv: list[str], message: str, caps
 
 
 def test_the_sandbox_inventory(tmp_path: Path) -> None:
-    sandbox.write_inventory(sandbox.nodes(2), tmp_path)
+    sandbox.write_inventory(sandbox.nodes(2), directory=tmp_path)
     hosts = (tmp_path / "hosts.yml").read_text()
-    assert "ansible_connection: community.docker.docker" in hosts
+    # By default as users reach their hosts: SSH as the non-root account, through the
+    # ssh_config the create playbook leaves beside the inventory.
+    assert "ansible_connection: ssh\n" in hosts and "ansible_user: debian\n" in hosts
+    assert "ansible_port: 2122\n" in hosts
+    assert f"ansible_ssh_common_args: -F {tmp_path.resolve() / 'ssh' / 'ssh_config'}\n" in hosts
     assert "    master:\n      hosts:\n        hd-local-master:\n" in hosts
     assert "        hd-local-worker1:\n        hd-local-worker2:\n" in hosts
     group_vars = (tmp_path / "group_vars" / "all.yml").read_text()
     assert "cluster_private_cidr: 10.42.100.0/24" in group_vars and "hadoop_source: maven" in group_vars
     assert cli.main(["inventory", "check", str(tmp_path)]) == 0
+    sandbox.write_inventory(sandbox.nodes(2), "docker", directory=tmp_path)
+    hosts = (tmp_path / "hosts.yml").read_text()
+    assert "ansible_connection: community.docker.docker" in hosts and "ansible_user: root" in hosts
 
 
 def test_runner_delivers_real_events_and_stats(tmp_path: Path) -> None:
@@ -149,5 +156,5 @@ def test_runner_delivers_real_events_and_stats(tmp_path: Path) -> None:
 
 def _sandbox_like_inventory(tmp_path: Path) -> Path:
     directory = tmp_path / "local"
-    sandbox.write_inventory(sandbox.nodes(2), directory)
+    sandbox.write_inventory(sandbox.nodes(2), directory=directory)
     return directory
