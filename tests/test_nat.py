@@ -1,6 +1,7 @@
 """The nat role on a throwaway sandbox: `--check --diff` on fresh hosts changes nothing, and
-bad input (a private subnet that is not a CIDR, a public interface the master does not have)
-stops the play with a clear message before any rule, route or file changes."""
+bad input (a private subnet that is not a CIDR, a public interface the master does not have,
+a port to open that is out of range) stops the play with a clear message before any rule,
+route or file changes."""
 
 from __future__ import annotations
 
@@ -61,6 +62,8 @@ def test_check_mode_and_bad_input_change_nothing(tmp_path: Path) -> None:
              "nat_private_cidr is 'private-net', which is not an IPv4 network in CIDR form"),
             ({"nat_public_interface": "eth9"},
              f"the master {NAME}-master has no usable public interface 'eth9'"),
+            ({"nat_public_open_ports": [8088, 70000]},
+             "70000 in nat_public_ssh_port / nat_public_open_ports is not a TCP port"),
         ]
         for extra_vars, message in bad_inputs:
             result = _nat(box, **extra_vars)
