@@ -64,6 +64,12 @@ def _cmd_exec(args: argparse.Namespace) -> int:
     return execute.execute(deploy.existing_inventory(args.inventory), args.command, limit=args.limit)
 
 
+def _cmd_ui(args: argparse.Namespace) -> int:
+    from . import deploy, tunnel
+
+    return tunnel.ui(deploy.existing_inventory(args.inventory))
+
+
 def _cmd_up(args: argparse.Namespace) -> int:
     from . import sandbox
 
@@ -141,6 +147,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--limit", metavar="HOSTS", help="only these hosts or groups (default: all)")
     # The command is everything after `--` (split off in main, so that argparse never reads it).
     run.set_defaults(func=_cmd_exec, command=[])
+
+    web = verbs.add_parser("ui", help="the web UIs through an SSH tunnel to the master; prints local URLs")
+    _inventory_arg(web)
+    web.set_defaults(func=_cmd_ui)
 
     up = verbs.add_parser("up", help="start a sandbox cluster of containers on this machine and deploy Hadoop on it")
     up.add_argument("--workers", type=int, default=2, metavar="N", help="number of worker nodes (default 2)")

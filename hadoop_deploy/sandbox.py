@@ -21,7 +21,8 @@ import yaml
 from . import deploy, render, runner
 from .errors import UserError
 from .image import CURRENT_TAG, ImageError, ensure_image
-from .paths import CLUSTER_DEFAULTS, LOCAL_INVENTORY, PLAYBOOKS_DIR, display_path
+from .paths import LOCAL_INVENTORY, PLAYBOOKS_DIR, display_path
+from .tunnel import WEB_UIS, admin_user
 
 NAME = "hd-local"
 MASTER = f"{NAME}-master"
@@ -37,7 +38,6 @@ CREATE = PLAYBOOKS_DIR / "sandbox" / "create.yml"
 DESTROY = PLAYBOOKS_DIR / "sandbox" / "destroy.yml"
 # The create/destroy playbooks run on this machine, with the Python that has the docker SDK.
 _LOCALHOST = 'localhost ansible_connection=local ansible_python_interpreter="{{ ansible_playbook_python }}"\n'
-WEB_UIS = (("HDFS NameNode", 9870), ("YARN ResourceManager", 8088), ("MapReduce JobHistory", 19888))
 
 
 @dataclass(frozen=True)
@@ -193,8 +193,7 @@ def _welcome(members: list[Node], connection: str, seconds: float) -> str:
     # reaches the master there as a host on the private network would; the public side of a
     # real master is no place for web UIs without authentication.
     master = address(MASTER, "private")
-    # The web endpoints refuse requests that name no user (roles/hadoop: hadoop_http_anonymous).
-    admin = yaml.safe_load(CLUSTER_DEFAULTS.read_text())["cluster_admin_user"]
+    admin = admin_user()
     inv = display_path(LOCAL_INVENTORY)
     workers = [n.name for n in members if n.group == "workers"]
     lines = [
@@ -211,6 +210,7 @@ def _welcome(members: list[Node], connection: str, seconds: float) -> str:
          f"    a shell on the master (as {LOGIN_USER}, with sudo)" if connection == "ssh" else
          f"  docker exec -it {MASTER} bash          a shell on the master"),
         f"  hadoop-deploy plan {inv}                what apply would change (nothing, right after up)",
+        f"  hadoop-deploy ui {inv}                  the web UIs through SSH, as from outside the private network",
         "  hadoop-deploy down                          remove the hosts, keep HDFS data (--purge removes it)",
         "",
     ]

@@ -96,6 +96,19 @@ def test_sandbox_cluster_from_up_to_down(tmp_path: Path) -> None:
         for url in urls:  # each printed web UI answers from this machine
             with urllib.request.urlopen(url, timeout=20) as page:
                 assert page.status == 200, url
+        # As from outside the private network: the web UIs through an SSH tunnel to the master.
+        tunnel = subprocess.Popen([sys.executable, "-m", "hadoop_deploy.cli", "ui", LOCAL], cwd=PROJECT,
+                                  env=controller_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            shown = "".join(tunnel.stdout.readline() for _ in range(4)) if tunnel.stdout else ""
+            local_urls = re.findall(r"http://127\.0\.0\.1:[0-9]+/\S*", shown)
+            assert len(local_urls) == 3, shown + (tunnel.stderr.read() if tunnel.poll() is not None and tunnel.stderr else "")
+            for url in local_urls:
+                with urllib.request.urlopen(url, timeout=20) as page:
+                    assert page.status == 200, url
+        finally:
+            tunnel.terminate()
+            tunnel.wait(timeout=20)
         assert (PROJECT / LOCAL / "hosts.yml").is_file()
 
         status = hadoop_deploy("status", LOCAL, "--json")
