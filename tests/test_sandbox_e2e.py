@@ -130,6 +130,12 @@ def test_sandbox_cluster_from_up_to_down(tmp_path: Path) -> None:
         assert plan.returncode == 0, plan.stdout[-4000:]
         assert "Plan: no changes." in plan.stdout
 
+        # The path covers privilege: the NAT play with become taken away fails on the hosts.
+        no_become = subprocess.run([str(VENV_BIN / "ansible-playbook"), "-i", LOCAL, "playbooks/nat.yml",
+                                    "-e", "ansible_become=false"], cwd=PROJECT, env=controller_env(),
+                                   capture_output=True, text=True, timeout=600)
+        assert no_become.returncode != 0 and "Permission denied" in no_become.stdout, no_become.stdout[-3000:]
+
         # The example inventory, as a user fills it in. What the user's ~/.ssh would hold (the
         # key the hosts accept, their host keys) comes from an ssh_config given to every ssh
         # Ansible starts, the jump to the master included.
