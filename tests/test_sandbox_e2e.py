@@ -27,6 +27,7 @@ LOCAL = "inventory/local"
 NO_SUDO = PROJECT / "molecule" / "shared" / "controller-without-sudo"
 VENV_BIN = Path(sys.executable).parent
 S3A_SECRET = "e2e-s3a-s3cr3t-b5f1"
+PROXY_SECRET = "e2e-proxy-s3cr3t-7c2a"
 
 pytestmark = [pytest.mark.docker, pytest.mark.e2e]
 
@@ -74,9 +75,13 @@ def prod_copy_for_sandbox(where: Path) -> Path:
     replace_once(group_vars, "cluster_private_cidr: 10.42.0.0/24", f"cluster_private_cidr: {sandbox.PRIVATE_CIDR}")
     # The tarball cannot be downloaded on the test machines.
     replace_once(group_vars, "# hadoop_source: apache", f"hadoop_source: {sandbox.HADOOP_SOURCE}")
-    # A secret, as a user would keep a cloud store's key in the inventory.
+    # Secrets, as a user would keep them in the inventory: a cloud store's key, and the Docker
+    # daemon's proxy with a password (an address of the sandbox's, where nothing listens:
+    # nothing in this test pulls an image).
+    proxy = f"http://e2e:{PROXY_SECRET}@{sandbox.address(sandbox.MASTER, 'private')}:3128"
     with group_vars.open("a") as extra:
-        extra.write(f"hadoop_core_site:\n  fs.s3a.secret.key: {S3A_SECRET}\n")
+        extra.write(f"hadoop_core_site:\n  fs.s3a.secret.key: {S3A_SECRET}\n"
+                    f"docker_http_proxy: \"{proxy}\"\ndocker_https_proxy: \"{proxy}\"\n")
     return lab
 
 
@@ -152,19 +157,24 @@ def test_sandbox_cluster_from_up_to_down(tmp_path: Path) -> None:
         verify = subprocess.run([str(VENV_BIN / "ansible-playbook"), "-i", str(lab), "playbooks/verify.yml"],
                                 cwd=PROJECT, env=as_user, capture_output=True, text=True, timeout=1800)
         assert verify.returncode == 0, verify.stdout[-4000:] + verify.stderr[-2000:]
-        # The secret is in core-site.xml (0640 root:hadoop) and nowhere the runs left anything.
+        # The secrets are where they are used (core-site.xml 0640 root:hadoop, the Docker
+        # daemon's 0600 environment file) and nowhere the runs left anything.
         replan = hadoop_deploy("plan", str(lab), env=as_user)
         assert replan.returncode == 0 and "Plan: no changes." in replan.stdout, replan.stdout[-3000:]
-        assert S3A_SECRET not in applied.stdout + applied.stderr + replan.stdout + replan.stderr
-        assert files_holding(PROJECT / "artifacts", S3A_SECRET) == []
+        for secret in (S3A_SECRET, PROXY_SECRET):
+            assert secret not in applied.stdout + applied.stderr + replan.stdout + replan.stderr
+            assert files_holding(PROJECT / "artifacts", secret) == []
         master = ["docker", "exec", sandbox.MASTER]
+        shown = subprocess.run([*master, "systemctl", "show", "docker"], capture_output=True, text=True)
+        assert shown.returncode == 0 and "EnvironmentFile" in shown.stdout and PROXY_SECRET not in shown.stdout
         mode = subprocess.run([*master, "stat", "-c", "%a %U %G", "/etc/hadoop/core-site.xml"],
                               capture_output=True, text=True).stdout.split()
         assert mode == ["640", "root", "hadoop"]
         held = subprocess.run([*master, "grep", "-c", S3A_SECRET, "/etc/hadoop/core-site.xml"], capture_output=True, text=True)
         assert held.stdout.strip() == "1"
         journal = subprocess.run([*master, "journalctl", "--no-pager", "-o", "cat"], capture_output=True, text=True)
-        assert journal.returncode == 0 and journal.stdout and S3A_SECRET not in journal.stdout
+        assert journal.returncode == 0 and journal.stdout
+        assert S3A_SECRET not in journal.stdout and PROXY_SECRET not in journal.stdout
 
         down = hadoop_deploy("down")
         assert down.returncode == 0, down.stdout + down.stderr
