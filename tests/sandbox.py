@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from hadoop_deploy.sandbox import DOCKER_CONNECTION_VARS
+from hadoop_deploy.sandbox import connection_vars, create_vars
 
 PROJECT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(os.environ.get("VIRTUAL_ENV", PROJECT / ".venv")) / "bin"
@@ -100,7 +100,7 @@ def write_inventory(path: Path, nodes: list[dict], group_vars: dict) -> None:
             groups.setdefault(group, {"hosts": {}})["hosts"][node["name"]] = {}
     inventory = {
         "all": {
-            "vars": {**DOCKER_CONNECTION_VARS, **group_vars},
+            "vars": {**connection_vars("docker", path.parent), **group_vars},
             "children": groups,
         }
     }
@@ -114,7 +114,9 @@ def sandbox(name: str, private_cidr: str, tmp_path: Path, nodes: list[dict] | No
     nodes = nodes if nodes is not None else node_list(name)
     inventory = tmp_path / f"{name}.yml"
     write_inventory(inventory, nodes, {"cluster_private_cidr": private_cidr, **(group_vars or {})})
-    box_vars = {"sandbox_name": name, "sandbox_nodes": nodes, "sandbox_private_cidr": private_cidr}
+    # Reached with docker exec as root (write_inventory): these tests prove one role each.
+    box_vars = {"sandbox_name": name, "sandbox_nodes": nodes, "sandbox_private_cidr": private_cidr,
+                **create_vars("docker", tmp_path)}
     try:
         created = run_playbook("playbooks/sandbox/create.yml", extra_vars=box_vars)
         assert created.returncode == 0, f"sandbox {name} could not be created:\n{created.stdout[-3000:]}\n{created.stderr[-3000:]}"
