@@ -1,9 +1,10 @@
 """End to end, as a newcomer would: `up --workers 2` (hosts reached over SSH as a non-root
 account, from a controller whose sudo always fails), then status shows 2 live DataNodes and
-2 running NodeManagers, exec runs on the 3 nodes, plan reports no changes; a copy of
-inventory/prod with the sandbox's names and addresses put in passes `inventory check`,
-`apply` and verify; down removes the hosts and keeps the data volumes, down --purge removes
-those too."""
+2 running NodeManagers, exec runs on the 3 nodes, plan reports no changes, the printed web
+UIs answer (directly and through `hadoop-deploy ui`), the NAT play fails without become; a
+copy of inventory/prod with the sandbox's names and addresses and two secrets put in passes
+`inventory check`, `apply`, verify and `plan`, the secrets in no output, artifact or journal;
+down removes the hosts and keeps the data volumes, down --purge removes those too."""
 
 from __future__ import annotations
 
