@@ -52,6 +52,19 @@ def _cmd_apply(args: argparse.Namespace) -> int:
     )
 
 
+def _cmd_day2(args: argparse.Namespace) -> int:
+    from . import deploy
+
+    return deploy.run_day2(
+        args.verb,
+        deploy.existing_inventory(args.inventory),
+        hosts=getattr(args, "hosts", None),
+        services=getattr(args, "service", None),
+        limit=getattr(args, "limit", None),
+        extra_vars=deploy.parse_extra_vars(args.extra_vars),
+    )
+
+
 def _cmd_status(args: argparse.Namespace) -> int:
     from . import deploy, status
 
@@ -132,6 +145,23 @@ def build_parser() -> argparse.ArgumentParser:
     _inventory_arg(check)
     _extra_vars_arg(check)
     check.set_defaults(func=_cmd_inventory_check)
+
+    restart = verbs.add_parser(
+        "restart", help="a rolling restart: the master's daemons, then the workers one at a time, each gated")
+    _inventory_arg(restart)
+    restart.add_argument("--service", action="append", metavar="NAME",
+                         help="only this daemon (namenode, datanode, resourcemanager, nodemanager, jobhistoryserver; repeatable)")
+    restart.add_argument("--limit", metavar="HOSTS", help="only these hosts or groups (an Ansible pattern)")
+    _extra_vars_arg(restart)
+    restart.set_defaults(func=_cmd_day2)
+
+    for verb, text in (("decommission", "move the workers' blocks and containers away, then stop their daemons"),
+                       ("recommission", "put decommissioned workers back in service")):
+        day2 = verbs.add_parser(verb, help=text)
+        _inventory_arg(day2)
+        day2.add_argument("hosts", nargs="+", metavar="HOST", help="a worker of the inventory")
+        _extra_vars_arg(day2)
+        day2.set_defaults(func=_cmd_day2)
 
     status = verbs.add_parser("status", help="each node's Hadoop services and the cluster's health")
     _inventory_arg(status)

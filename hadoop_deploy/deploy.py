@@ -9,7 +9,7 @@ from typing import Any, TextIO
 from . import checks, render, runner
 from .errors import UserError
 from .inventory import Inventory
-from .paths import SITE_PLAYBOOK, display_path
+from .paths import PLAYBOOKS_DIR, SITE_PLAYBOOK, display_path
 
 
 def parse_extra_vars(pairs: list[str] | None) -> dict[str, str]:
@@ -66,21 +66,56 @@ def run_site(
     err: TextIO | None = None,
 ) -> int:
     """`apply` and `plan`: check the inventory, run site.yml with live progress, summarise."""
+    return run_playbook(path, SITE_PLAYBOOK, "plan" if plan else "apply", check=check, diff=diff, limit=limit,
+                        tags=tags, extra_vars=extra_vars, plan=plan, out=out, err=err)
+
+
+# The day-2 verbs and their playbooks (each says what it does in its header).
+DAY2_PLAYBOOKS = {name: PLAYBOOKS_DIR / f"{name}.yml" for name in ("restart", "decommission", "recommission")}
+
+
+def run_day2(verb: str, path: Path, *, hosts: list[str] | None = None, services: list[str] | None = None,
+             limit: str | None = None, extra_vars: dict[str, Any] | None = None,
+             out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """`restart`, `decommission`, `recommission`: check the inventory, then run the verb's playbook."""
+    extra = dict(extra_vars or {})
+    if hosts is not None:
+        extra["hadoop_decommission_hosts"] = hosts
+    if services is not None:
+        extra["hadoop_restart_services"] = services
+    return run_playbook(path, DAY2_PLAYBOOKS[verb], verb, limit=limit, extra_vars=extra, out=out, err=err)
+
+
+def run_playbook(
+    path: Path,
+    playbook: Path,
+    verb: str,
+    *,
+    check: bool = False,
+    diff: bool = False,
+    limit: str | None = None,
+    tags: str | None = None,
+    extra_vars: dict[str, Any] | None = None,
+    plan: bool = False,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
+    """Check the inventory, run PLAYBOOK with live progress, summarise."""
     out, err = out or sys.stdout, err or sys.stderr
     inventory = check_inventory(path, extra_vars, out=out, err=err)
     if inventory is None:
         return 1
-    if not SITE_PLAYBOOK.is_file():
-        raise UserError(f"{display_path(SITE_PLAYBOOK)} is missing", "run hadoop-deploy from a complete checkout of the project")
+    if not playbook.is_file():
+        raise UserError(f"{display_path(playbook)} is missing", "run hadoop-deploy from a complete checkout of the project")
     mode = " (check mode: nothing will change)" if check else ""
-    out.write(f"Running {SITE_PLAYBOOK.name} on {display_path(path)}{mode}\n")
+    out.write(f"Running {playbook.name} on {display_path(path)}{mode}\n")
     out.flush()
     progress = render.Progress(out)
     result = runner.run(
-        "plan" if plan else "apply",
+        verb,
         progress,
         inventory=str(path.absolute()),
-        playbook=SITE_PLAYBOOK,
+        playbook=playbook,
         check=check,
         diff=diff,
         limit=limit,

@@ -170,6 +170,17 @@ def failure_message(result: dict[str, Any]) -> str:
 # --------------------------------------------------------------------------- live progress
 
 
+def retry_line(data: dict[str, Any]) -> str | None:
+    """The progress a task retried until it holds reports: the last line its command printed
+    (the day-2 playbooks' checks, such as blocks left to copy), with the tries left."""
+    res = data.get("res") or {}
+    said = _strip_ansi(str(res.get("stdout") or "")).strip().splitlines()
+    if not said:
+        return None
+    left = f" ({res['retries'] - res['attempts']} tries left)" if isinstance(res.get("retries"), int) and isinstance(res.get("attempts"), int) else ""
+    return f"    waiting: {data.get('host')}: {said[-1]}{left}"
+
+
 def _counts_line(name: str, counts: HostCounts, width: int) -> str:
     text = (f"ok {counts.ok:<3} changed {counts.changed:<3} failed {counts.failed:<2} "
             f"unreachable {counts.unreachable}")
@@ -210,7 +221,12 @@ class Progress:
             self._print_counts()
         self.tally.feed(event)
         new_failures = self.tally.failures[before:]
+        waiting = retry_line(event.get("event_data") or {}) if kind == "runner_retry" else None
         if self.live:
+            if waiting:
+                self._erase()
+                self.out.write(waiting + "\n")
+                self._redraw()
             if kind == "playbook_on_stats":
                 self._erase()
                 return
@@ -228,6 +244,8 @@ class Progress:
             self.out.write(f"  TASK  {self.tally.task}\n")
         elif kind == "runner_on_ok" and (data.get("res") or {}).get("changed"):
             self.out.write(f"    changed: {data.get('host')}\n")
+        if waiting:
+            self.out.write(waiting + "\n")
         for failure in new_failures:
             self._print_failure(failure)
         self.out.flush()

@@ -86,6 +86,11 @@ def ssh_dir(inventory: Path) -> Path:
     return inventory / "ssh"
 
 
+def hosts_dir(inventory: Path) -> Path:
+    """Where each sandbox host's /etc/hosts lives (playbooks/sandbox/create.yml: sandbox_hosts_dir)."""
+    return inventory / "etc-hosts"
+
+
 def create_vars(connection: str, inventory: Path) -> dict[str, object]:
     """The create playbook's variables that choose the connection."""
     if connection == "docker":
@@ -168,6 +173,8 @@ def up(workers: int, connection: str = "ssh", out: TextIO | None = None, err: Te
             "sandbox_nodes": [{"name": n.name, "groups": [n.group]} for n in members],
             "sandbox_private_cidr": PRIVATE_CIDR,
             "sandbox_data_path": DATA_PATH,
+            # Each host keeps its /etc/hosts across restarts (a reboot), as a server does.
+            "sandbox_hosts_dir": str(hosts_dir(LOCAL_INVENTORY).resolve()),
             **create_vars(connection, LOCAL_INVENTORY),
         },
         out,

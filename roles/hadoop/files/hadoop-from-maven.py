@@ -79,6 +79,8 @@ COMPONENTS: list[tuple[str, list[str], tuple[str, ...]]] = [
             "hadoop-mapreduce-client-common",
             "hadoop-mapreduce-client-app",
             "hadoop-mapreduce-client-jobclient",
+            # The tarball's test jobs (SleepJob: hadoop org.apache.hadoop.mapreduce.SleepJob).
+            "hadoop-mapreduce-client-jobclient:tests",
             "hadoop-mapreduce-client-hs",
             "hadoop-mapreduce-client-shuffle",
         ],

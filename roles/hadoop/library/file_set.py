@@ -37,6 +37,15 @@ options:
       owner: {description: Owner., type: str, default: root}
       group: {description: Group., type: str, default: root}
       mode: {description: Octal mode such as "0644"., type: str, required: true}
+      quiet_properties:
+        description:
+          - For a Hadoop configuration file (C(<property><name>/<value>)): properties whose
+            change alone does not list the file in C(changed_paths) (it is still written, and
+            listed in C(quiet_paths)), so that a handler restarts no daemon for a setting
+            the running daemons never need again, such as a client's default.
+        type: list
+        elements: str
+        default: []
       secrets:
         description:
           - Placeholder -> secret value. Each placeholder in I(content) is replaced by its value
@@ -51,6 +60,11 @@ options:
 RETURN = r"""
 changed_paths:
   description: The directories and files created or changed (or that would be, in check mode).
+  type: list
+  elements: str
+  returned: always
+quiet_paths:
+  description: The files changed only in their I(quiet_properties).
   type: list
   elements: str
   returned: always
@@ -132,7 +146,21 @@ def _hide_secrets(text, secrets):
     return text
 
 
+_PROPERTY = re.compile(r"<name>([^<]*)</name>\s*<value>([^<]*)</value>")
+
+
+def _only_quiet_changes(before, after, quiet):
+    """Whether two Hadoop configuration files differ only in the properties `quiet`."""
+    if before is None or not quiet:
+        return False
+    old, new = (dict(_PROPERTY.findall(text.decode(errors="replace"))) for text in (before, after))
+    strip = lambda props: {k: v for k, v in props.items() if k not in quiet}  # noqa: E731
+    return strip(old) == strip(new) and _PROPERTY.sub("", before.decode(errors="replace")) == _PROPERTY.sub("", after.decode())
+
+
 def _file(module, item, check, diffs):
+    """Make one file so; return None (unchanged), "changed" or "quiet" (changed only in its
+    quiet_properties)."""
     _check_path(module, item)
     path, mode = item["path"], _mode(module, item)
     uid, gid = _ids(module, item)
@@ -152,7 +180,8 @@ def _file(module, item, check, diffs):
         with open(path, "rb") as handle:
             before = handle.read()
     if before == content:
-        return _fix_attributes(path, st, uid, gid, mode, check)
+        return "changed" if _fix_attributes(path, st, uid, gid, mode, check) else None
+    outcome = "quiet" if _only_quiet_changes(before, content, set(item["quiet_properties"])) else "changed"
     if module._diff:
         diffs.append({
             "before_header": path, "after_header": path,
@@ -160,7 +189,7 @@ def _file(module, item, check, diffs):
             "after": item["content"],
         })
     if check:
-        return True
+        return outcome
     directory = os.path.dirname(path)
     if not os.path.isdir(directory):
         module.fail_json(msg=f"{path}: its directory {directory} does not exist (list it in directories)")
@@ -177,7 +206,7 @@ def _file(module, item, check, diffs):
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
-    return True
+    return outcome
 
 
 def main():
@@ -192,19 +221,21 @@ def main():
             directories=dict(type="list", elements="dict", default=[], options=entry),
             files=dict(type="list", elements="dict", default=[],
                        options=dict(entry, content=dict(type="str", required=True),
+                                    quiet_properties=dict(type="list", elements="str", default=[]),
                                     secrets=dict(type="dict", default={}, no_log=True))),
         ),
         supports_check_mode=True,
     )
     check = module.check_mode
-    changed_paths, diffs = [], []
+    changed_paths, quiet_paths, diffs = [], [], []
     for item in module.params["directories"]:
         if _directory(module, item, check):
             changed_paths.append(item["path"])
     for item in module.params["files"]:
-        if _file(module, item, check, diffs):
-            changed_paths.append(item["path"])
-    result = dict(changed=bool(changed_paths), changed_paths=changed_paths)
+        outcome = _file(module, item, check, diffs)
+        if outcome:
+            (quiet_paths if outcome == "quiet" else changed_paths).append(item["path"])
+    result = dict(changed=bool(changed_paths or quiet_paths), changed_paths=changed_paths, quiet_paths=quiet_paths)
     if diffs:
         result["diff"] = diffs
     module.exit_json(**result)
