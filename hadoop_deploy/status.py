@@ -30,25 +30,30 @@ def report(tally: render.Tally, hosts: list[str], workers: list[str]) -> dict[st
     hdfs = cluster.get("hdfs") or {"answered": False, "error": "the master did not report"}
     yarn = cluster.get("yarn") or {"answered": False, "error": "the master did not report"}
     problems = []
+    # Decommissioned workers' daemons are stopped on purpose: expected of the others only.
+    decommissioned = [h for h in hdfs.get("decommissioned") or [] if h in workers]
+    in_service = [w for w in workers if w not in decommissioned]
     for host, node in nodes.items():
         if not node["reachable"]:
             problems.append(f"{host} is unreachable")
         for unit, state in (node.get("services") or {}).items():
-            if state != "running":
+            if state != "running" and host not in decommissioned:
                 problems.append(f"{unit} on {host} is {'not installed' if state == 'absent' else state}")
     if not hdfs.get("answered"):
         problems.append(f"the NameNode does not answer ({hdfs.get('error') or 'no answer'})")
     else:
-        if _int(hdfs.get("live_datanodes")) < len(workers):
-            problems.append(f"{_int(hdfs.get('live_datanodes'))} of {len(workers)} DataNodes are live")
-        if _int(hdfs.get("dead_datanodes")):
-            problems.append(f"{hdfs.get('dead_datanodes')} DataNode(s) are dead")
+        live = _int(hdfs.get("live_datanodes")) - _int(hdfs.get("decommissioned_live"))
+        if live < len(in_service):
+            problems.append(f"{live} of {len(in_service)} DataNodes in service are live")
+        dead = _int(hdfs.get("dead_datanodes")) - _int(hdfs.get("decommissioned_dead"))
+        if dead > 0:
+            problems.append(f"{dead} DataNode(s) are dead")
         if hdfs.get("safemode"):
             problems.append("HDFS is in safe mode")
     if not yarn.get("answered"):
         problems.append(f"the ResourceManager does not answer ({yarn.get('error') or 'no answer'})")
-    elif _int(yarn.get("active_nodemanagers")) < len(workers):
-        problems.append(f"{_int(yarn.get('active_nodemanagers'))} of {len(workers)} NodeManagers are running")
+    elif _int(yarn.get("active_nodemanagers")) < len(in_service):
+        problems.append(f"{_int(yarn.get('active_nodemanagers'))} of {len(in_service)} NodeManagers are running")
     return {"nodes": nodes, "cluster": {"hdfs": hdfs, "yarn": yarn}, "healthy": not problems, "problems": problems}
 
 
@@ -91,7 +96,8 @@ def render_text(data: dict[str, Any]) -> str:
         share = f" ({100 * used / total:.1f} %)" if total else ""
         safemode = "ON: " + str(hdfs["safemode"]).split(".")[0] if hdfs.get("safemode") else "off"
         lines.append(
-            f"HDFS  DataNodes live {_int(hdfs.get('live_datanodes'))}, dead {_int(hdfs.get('dead_datanodes'))}; "
+            f"HDFS  DataNodes live {_int(hdfs.get('live_datanodes'))}, dead {_int(hdfs.get('dead_datanodes'))}"
+            f"{', decommissioned ' + ', '.join(hdfs['decommissioned']) if hdfs.get('decommissioned') else ''}; "
             f"capacity used {_size(used)} of {_size(total)}{share}; safe mode {safemode}"
         )
     else:

@@ -110,3 +110,32 @@ def test_secret_values_reach_the_file_and_nothing_else(tmp_path: Path) -> None:
     output = proc.stdout + proc.stderr
     assert "first-s3cr3t" not in output and "second-s3cr3t" not in output, output[-3000:]
     assert "first-s3cr3t" in (root / "core-site.xml").read_text()
+
+
+def _site(**properties: str) -> str:
+    body = "".join(f"  <property>\n    <name>{k}</name>\n    <value>{v}</value>\n  </property>\n" for k, v in properties.items())
+    return f"<?xml version=\"1.0\"?>\n<configuration>\n{body}</configuration>\n"
+
+
+def test_a_change_of_quiet_properties_only_is_written_but_not_listed_as_changed(tmp_path: Path) -> None:
+    site = tmp_path / "hdfs-site.xml"
+    quiet = ["dfs.replication"]
+
+    def write(**properties: str):
+        item = {"path": str(site), "content": _site(**properties), "mode": "0644", "quiet_properties": quiet}
+        proc, result = _apply(tmp_path, [], [item])
+        assert proc.returncode == 0, proc.stdout[-3000:]
+        return result
+
+    write(**{"dfs.replication": "2", "dfs.namenode.handler.count": "10"})
+    # Only the quiet property differs: written, changed, in quiet_paths (a handler restarts nothing).
+    result = write(**{"dfs.replication": "3", "dfs.namenode.handler.count": "10"})
+    assert (result["changed"], result["changed_paths"], result["quiet_paths"]) == (True, [], [str(site)])
+    assert "<value>3</value>" in site.read_text()
+    # Any other property with it: a change like any other.
+    result = write(**{"dfs.replication": "2", "dfs.namenode.handler.count": "12"})
+    assert (result["changed_paths"], result["quiet_paths"]) == ([str(site)], [])
+    # A property added, even next to a quiet one: not quiet.
+    result = write(**{"dfs.replication": "3", "dfs.namenode.handler.count": "12", "dfs.blocksize": "64m"})
+    assert (result["changed_paths"], result["quiet_paths"]) == ([str(site)], [])
+    assert write(**{"dfs.replication": "3", "dfs.namenode.handler.count": "12", "dfs.blocksize": "64m"})["changed"] is False

@@ -4,7 +4,9 @@ account, from a controller whose sudo always fails), then status shows 2 live Da
 UIs answer (directly and through `hadoop-deploy ui`), the NAT play fails without become; a
 copy of inventory/prod with the sandbox's names and addresses and two secrets put in passes
 `inventory check`, `apply`, verify and `plan`, the secrets in no output, artifact or journal;
-down removes the hosts and keeps the data volumes, down --purge removes those too."""
+the day-2 operations (tests/day2.py: grow to 3 workers, rolling restarts, a reboot,
+decommission and recommission); down removes the hosts and keeps the data volumes, down
+--purge removes those too."""
 
 from __future__ import annotations
 
@@ -21,6 +23,8 @@ from pathlib import Path
 import pytest
 
 from hadoop_deploy import sandbox
+
+from . import day2
 
 PROJECT = Path(__file__).resolve().parent.parent
 LOCAL = "inventory/local"
@@ -177,11 +181,16 @@ def test_sandbox_cluster_from_up_to_down(tmp_path: Path) -> None:
         assert journal.returncode == 0 and journal.stdout
         assert S3A_SECRET not in journal.stdout and PROXY_SECRET not in journal.stdout
 
+        # Back to the sandbox's own inventory, then the day-2 operations on it (tests/day2.py).
+        back = hadoop_deploy("apply", LOCAL)
+        assert back.returncode == 0, back.stdout[-4000:]
+        day2.check_day2(hadoop_deploy, tmp_path)
+
         down = hadoop_deploy("down")
         assert down.returncode == 0, down.stdout + down.stderr
         assert sandbox.containers() == []
         assert not (PROJECT / LOCAL).exists()
-        assert volumes() == ["hd-local-master-data", "hd-local-worker1-data", "hd-local-worker2-data"]
+        assert volumes() == ["hd-local-master-data", "hd-local-worker1-data", "hd-local-worker2-data", "hd-local-worker3-data"]
     finally:
         purge = hadoop_deploy("down", "--purge", "--yes")
         assert purge.returncode == 0, purge.stdout + purge.stderr
