@@ -285,7 +285,7 @@ def _check_hadoop(inventory: Inventory, catalog: HadoopCatalog) -> list[Problem]
 
 
 # Checked by the rules above, with messages of their own.
-_CHECKED_ELSEWHERE = frozenset({"cluster_private_cidr", "private_ip", "ansible_host", "hadoop_version", "hadoop_source",
+CHECKED_ELSEWHERE = frozenset({"cluster_private_cidr", "private_ip", "ansible_host", "hadoop_version", "hadoop_source",
                                 "hadoop_checksum", "hadoop_url", "cluster_admin_user", "users_admin_name"})
 
 
@@ -306,7 +306,7 @@ def _check_variables(inventory: Inventory) -> list[Problem]:
     problems = []
     names = sorted({n for h in inventory.hosts.values() for n in h.vars} & (set(variables.specs()) | set(variables.RULES)))
     for name in names:
-        if name in _CHECKED_ELSEWHERE:
+        if name in CHECKED_ELSEWHERE:
             continue
         for value, hosts in _one_value_per_source(inventory, name):
             if value is not None:
@@ -325,7 +325,8 @@ def service_accounts(defaults_file: Path = USERS_DEFAULTS) -> tuple[str, ...]:
     return DEFAULT_SERVICE_ACCOUNTS
 
 
-def _admin_name_problem(name: str, services: tuple[str, ...]) -> tuple[str, str]:
+def _admin_name_problem(name: str, services: tuple[str, ...],
+                        system_accounts: frozenset[str] = SYSTEM_ACCOUNTS) -> tuple[str, str]:
     """Why NAME cannot be the admin account, and the fix; ('', '') when it can."""
     fix = "choose a new account for the admin, such as 'hdadmin': the users role creates it with passwordless sudo"
     if not USER_NAME.match(name):
@@ -334,14 +335,15 @@ def _admin_name_problem(name: str, services: tuple[str, ...]) -> tuple[str, str]
         return "is root: the admin must be an account of its own, not root", fix
     if name in services:
         return f"is a Hadoop service account ({', '.join(services)}), which must get no sudo and no login shell", fix
-    if name in SYSTEM_ACCOUNTS:
+    if name in system_accounts:
         return "is a Debian system account, which must not get passwordless sudo", fix
     return "", ""
 
 
-def admin_problems(name: str, value: Value, services: tuple[str, ...]) -> list[Problem]:
+def admin_problems(name: str, value: Value, services: tuple[str, ...],
+                   system_accounts: frozenset[str] = SYSTEM_ACCOUNTS) -> list[Problem]:
     """Whether VALUE of NAME (cluster_admin_user or users_admin_name) can be the admin account."""
-    what, fix = _admin_name_problem(str(value.value), services)
+    what, fix = _admin_name_problem(str(value.value), services, system_accounts)
     return [Problem(value.source, f"{name} '{value.value}' {what}", fix)] if what else []
 
 

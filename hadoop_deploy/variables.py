@@ -288,8 +288,22 @@ def _port_forwards(value: Any, context: Mapping[str, Any]) -> str:
         why = port_problem(item.get("port")) or port_problem(item.get("to_port") or item.get("port"))
         if not why and item.get("protocol", "tcp") not in ("tcp", "udp"):
             why = f"protocol {shown(item.get('protocol'))} is neither tcp nor udp"
+        network = context.get("nat_private_cidr", context.get("cluster_private_cidr"))
+        if not why and isinstance(network, str) and not templated(network) and not cidr_problem(network):
+            try:
+                inside = ipaddress.ip_address(str(item.get("to_host"))) in ipaddress.IPv4Network(network)
+            except ValueError:
+                inside = False
+            why = "" if inside else f"to_host {shown(item.get('to_host'))} is not an address inside {network}"
         if why:
             return f"has an item {shown(item)}: {why}"
+    return ""
+
+
+def _dns_forwarder(value: Any, context: Mapping[str, Any]) -> str:
+    nameservers = context.get("nat_worker_nameservers")
+    if value is False and not nameservers and not templated(nameservers):
+        return "is false and nat_worker_nameservers is empty: the workers would have no name server"
     return ""
 
 
@@ -335,6 +349,7 @@ RULES: dict[str, tuple[Check, str]] = {
     "nat_public_open_ports": (_ports, "list TCP ports from 1 to 65535 in nat_public_open_ports"),
     "ssh_trust_port": (_port, "set ssh_trust_port to the port sshd listens on (1-65535)"),
     "docker_registry_port": (_port, "set docker_registry_port to a port from 1 to 65535"),
+    "nat_dns_forwarder": (_dns_forwarder, "turn the forwarder on, or list name servers the workers reach in nat_worker_nameservers"),
     "nat_port_forwards": (_port_forwards, "give each forward port, to_host, optional to_port (1-65535) and protocol tcp or udp"),
     "cluster_private_cidr": (_cidr, "set it to the nodes' private network as address/prefix, for example 10.42.0.0/24"),
     "nat_private_cidr": (_cidr, "set it (or cluster_private_cidr) to the private network, for example 10.42.0.0/24"),
@@ -357,7 +372,6 @@ RULES: dict[str, tuple[Check, str]] = {
     "nfs_server_exports": (_nfs_exports, "give each export an absolute path that is not a system directory, and clients on the private network"),
     "nfs_client_mounts": (_nfs_mounts, "give each mount the exported path and an absolute mount_point that is not a system directory"),
     "nfs_server_exports_file": (_exports_file, "use the default, /etc/exports.d/hadoop-deploy.exports"),
-    "users_admin_name": (_account, "use lower-case letters, digits, '_' or '-', starting with a letter"),
     "users_hadoop_group": (_account, "use lower-case letters, digits, '_' or '-', starting with a letter"),
     "users_hadoop_accounts": (_accounts, "use lower-case letters, digits, '_' or '-', starting with a letter"),
     "users_sudoers_file": (_plain_file_name, "sudo skips files in /etc/sudoers.d whose name has a '.' or ends in '~': use the default"),

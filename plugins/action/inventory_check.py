@@ -48,6 +48,8 @@ class ActionModule(ActionBase):
                              + "\n".join(str(p) for p in found))
         else:
             result["msg"] = f"the inventory rules pass ({len(problems)} warning(s))"
+            if not role:  # the roles' dependency (role cluster) need not check the inventory again
+                result["ansible_facts"] = {"inventory_check_passed": True}
         return result
 
     def _inventory_problems(self, task_vars: dict[str, Any]) -> list[inventory.Problem]:
@@ -71,7 +73,8 @@ class ActionModule(ActionBase):
         context = {name: value.value for name, value in values.items()}
         problems = []
         for name, value in values.items():
-            problems += checks.variable_problems(name, value, context, f"host {host}")
+            if name not in checks.CHECKED_ELSEWHERE:
+                problems += checks.variable_problems(name, value, context, f"host {host}")
         if role == "hadoop":
             catalog = checks.HadoopCatalog(checksums=dict(task_vars.get("hadoop_checksums") or {}),
                                            default_version=str(context.get("hadoop_version", "")),
@@ -79,5 +82,6 @@ class ActionModule(ActionBase):
             problems += checks.hadoop_problems(values, catalog)
         if role == "users" and "users_admin_name" in values:
             accounts = tuple(map(str, context.get("users_hadoop_accounts") or ()))
-            problems += checks.admin_problems("users_admin_name", values["users_admin_name"], accounts)
+            # Which accounts are the system's, the node tells (the role's next check).
+            problems += checks.admin_problems("users_admin_name", values["users_admin_name"], accounts, frozenset())
         return problems
