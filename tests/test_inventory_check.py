@@ -16,11 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from hadoop_deploy import checks, cli, runner
 from hadoop_deploy.inventory import load
 
 from .bad_inputs import BAD_INVENTORIES, BAD_VARIABLES, CORPUS, EXTRA_VARS_WHERE, bad_inputs
+from .sandbox import run_local_play, run_playbook
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -142,3 +144,78 @@ def test_hadoop_catalog_reads_the_role(tmp_path: Path) -> None:
     (tmp_path / "defaults.yml").write_text('hadoop_version: "3.6.0"\n')
     catalog = checks.hadoop_catalog(tmp_path / "vars.yml", tmp_path / "defaults.yml")
     assert sorted(catalog.checksums) == ["3.5.0", "3.6.0"] and catalog.default_version == "3.6.0"
+
+
+# --------------------------------------------------------------------------- the same rules in Ansible
+
+
+def _preflight(inventory: Path, *args: str) -> tuple[int, str]:
+    """site.yml's first play on INVENTORY (it contacts no host): exit code and output."""
+    result = run_playbook("playbooks/preflight.yml", *args, inventory=inventory, timeout=300)
+    return result.returncode, " ".join((result.stdout + result.stderr).split())
+
+
+def _with_group_vars(tmp_path: Path, **values: Any) -> Path:
+    target = tmp_path / "inventory"
+    shutil.copytree(CORPUS / "good" / "yaml", target)
+    (target / "group_vars" / "all.yml").write_text(
+        yaml.safe_dump({"cluster_private_cidr": "10.42.0.0/24", **values}, sort_keys=False))
+    return target
+
+
+def test_hosts_on_one_address_differ_by_port_in_both_checks(capsys: pytest.CaptureFixture[str]) -> None:
+    # The project's VMs share one address, each with its own SSH port: accepted by both.
+    shared = CORPUS / "good" / "shared_address"
+    assert cli.main(["inventory", "check", str(shared)]) == 0
+    assert _preflight(shared)[0] == 0
+    # The same address and the same port: refused by both, with the same words.
+    same = CORPUS / "bad" / "duplicate_address_and_port"
+    message = "hosts dn1, dn2 share the same ansible_host and ansible_port '192.0.2.10:2202'"
+    assert cli.main(["inventory", "check", str(same)]) == 1
+    assert message in capsys.readouterr().err
+    rc, out = _preflight(same)
+    assert rc != 0 and message in out, out[-2000:]
+
+
+UPPER_CASE_CHECKSUM = "sha512:" + "0123456789ABCDEF" * 8
+
+
+def test_an_upper_case_checksum_is_accepted_everywhere(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # One rule: the hex digits in either case (get_url and the role compare them in lower case).
+    inventory = _with_group_vars(tmp_path, hadoop_version="3.4.2", hadoop_checksum=UPPER_CASE_CHECKSUM)
+    assert cli.main(["inventory", "check", str(inventory)]) == 0
+    assert _preflight(inventory)[0] == 0
+    # ... and in the hadoop role's own preflight (the plugin's role mode), which can refuse.
+    for checksum, refused in ((UPPER_CASE_CHECKSUM, False), (UPPER_CASE_CHECKSUM[:-1], True)):
+        play = {"vars": {"hadoop_version": "3.4.2", "hadoop_source": "apache", "hadoop_checksum": checksum},
+                "tasks": [{"name": "check", "inventory_check": {"role": "hadoop"}, "register": "r", "failed_when": False}]}
+        proc, result = run_local_play(tmp_path, play)
+        assert result is not None, proc.stdout[-2000:]
+        assert any("hadoop_checksum is not 'sha512:' followed by 128 hex digits" in p for p in result["problems"]) == refused
+    # A checksum of the wrong form is refused by both.
+    bad = _with_group_vars(tmp_path / "bad", hadoop_version="3.4.2", hadoop_checksum=UPPER_CASE_CHECKSUM + "0")
+    assert cli.main(["inventory", "check", str(bad)]) == 1
+    assert "hadoop_checksum is not 'sha512:' followed by 128 hex digits" in capsys.readouterr().err
+    rc, out = _preflight(bad)
+    assert rc != 0 and "hadoop_checksum is not 'sha512:' followed by 128 hex digits" in out
+
+
+def test_the_maven_source_is_not_asked_for_a_checksum(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # 3.4.2 has no known checksum: maven (which downloads no tarball) needs none ...
+    maven = _with_group_vars(tmp_path / "maven", hadoop_source="maven", hadoop_version="3.4.2")
+    assert cli.main(["inventory", "check", str(maven)]) == 0
+    assert _preflight(maven)[0] == 0
+    # ... while the Apache tarball of the same version is refused without one, by both.
+    apache = _with_group_vars(tmp_path / "apache", hadoop_source="apache", hadoop_version="3.4.2")
+    assert cli.main(["inventory", "check", str(apache)]) == 1
+    assert "hadoop_version '3.4.2' has no known checksum" in capsys.readouterr().err
+    rc, out = _preflight(apache)
+    assert rc != 0 and "hadoop_version '3.4.2' has no known checksum" in out
+
+
+def test_a_boolean_given_as_json_on_the_command_line_passes(no_hosts: list[Any], capsys: pytest.CaptureFixture[str]) -> None:
+    path = str(CORPUS / "good" / "yaml")
+    assert cli.main(["inventory", "check", path, "-e", '{"hadoop_http_anonymous": true, "hadoop_wait_timeout": 600}']) == 0
+    # The same as KEY=VALUE is a string (bad_variables.yml: e_boolean_as_a_string).
+    assert cli.main(["inventory", "check", path, "-e", "hadoop_http_anonymous=true"]) == 1
+    assert "-e '{\"hadoop_http_anonymous\": true}'" in capsys.readouterr().err
