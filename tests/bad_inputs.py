@@ -52,10 +52,17 @@ BAD_INVENTORIES: dict[str, tuple[str, str]] = {
     "empty_file": ("hosts.yml", "is empty: it lists no hosts"),
     "not_an_inventory": ("hosts.yml", "is not an inventory: its top level is a list"),
 }
-# Inventories Ansible itself cannot read: ansible-playbook stops on them before its first
-# play (ansible.cfg: any_unparsed_is_failed), with its own message naming the file.
-UNREADABLE_BY_ANSIBLE = {"yaml_syntax_error": "hosts.yml", "empty_file": "hosts.yml", "not_an_inventory": "hosts.yml",
-                         "group_vars_syntax_error": "group_vars/all.yml"}
+# Inputs ansible-playbook stops on by itself, in or before its first play and before any
+# task reaches a host, with its own message: files it cannot read (ansible.cfg:
+# any_unparsed_is_failed), a port it cannot use for the connection. "{inventory}" is the
+# case's directory.
+ANSIBLE_REFUSES_ITSELF = {
+    "yaml_syntax_error": "Completely failed to parse inventory source {inventory}/hosts.yml",
+    "empty_file": "Completely failed to parse inventory source {inventory}/hosts.yml",
+    "not_an_inventory": "Completely failed to parse inventory source {inventory}/hosts.yml",
+    "group_vars_syntax_error": "YAML parsing failed: Mapping values are not allowed in this context",
+    "ansible_port_not_a_number": "Error processing keyword 'port': The value 'ssh' could not be converted to 'int'",
+}
 BAD_VARIABLES: dict[str, dict] = yaml.safe_load((CORPUS / "bad_variables.yml").read_text())
 EXTRA_VARS_WHERE = "-e on the command line"
 
