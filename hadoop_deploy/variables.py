@@ -184,9 +184,9 @@ def directory_problem(value: Any, system_dirs_too: bool = True) -> str:
     return ""
 
 
-def _directory(system_dirs_too: bool, empty_allowed: bool = False) -> Check:
+def _directory(system_dirs_too: bool) -> Check:
     def check(value: Any, _: Mapping[str, Any]) -> str:
-        return "" if empty_allowed and value == "" else directory_problem(value, system_dirs_too)
+        return directory_problem(value, system_dirs_too)
     return check
 
 
@@ -367,7 +367,7 @@ RULES: dict[str, tuple[Check, str]] = {
     "hadoop_home": (_directory(True), "set hadoop_home to a directory of its own, such as /opt/hadoop"),
     "hadoop_install_prefix": (_directory(False), "set hadoop_install_prefix to an absolute directory, such as /opt"),
     "docker_registry_data_dir": (_directory(True), "set it to a directory of its own, such as /var/lib/docker-registry"),
-    "docker_data_root": (_directory(True, empty_allowed=True), "leave docker_data_root empty or give a directory of its own"),
+    "docker_data_root": (_directory(True), "leave docker_data_root empty or give a directory of its own"),
     "nfs_exports": (_nfs_exports, "give each export an absolute path that is not a system directory, and clients on the private network"),
     "nfs_server_exports": (_nfs_exports, "give each export an absolute path that is not a system directory, and clients on the private network"),
     "nfs_client_mounts": (_nfs_mounts, "give each mount the exported path and an absolute mount_point that is not a system directory"),

@@ -219,3 +219,12 @@ def test_a_boolean_given_as_json_on_the_command_line_passes(no_hosts: list[Any],
     # The same as KEY=VALUE is a string (bad_variables.yml: e_boolean_as_a_string).
     assert cli.main(["inventory", "check", path, "-e", "hadoop_http_anonymous=true"]) == 1
     assert "-e '{\"hadoop_http_anonymous\": true}'" in capsys.readouterr().err
+
+
+def test_group_vars_beside_the_playbook_count_as_in_ansible_playbook(tmp_path: Path) -> None:
+    # ansible-playbook site.yml reads group_vars/ beside site.yml too, over the inventory's.
+    (tmp_path / "group_vars").mkdir()
+    (tmp_path / "group_vars" / "all.yml").write_text("hadoop_wait_timeout: 0\n")
+    inventory = load(CORPUS / "good" / "yaml", playbook_dir=tmp_path)
+    assert inventory.hosts["dn1"].vars["hadoop_wait_timeout"].source.endswith("group_vars/all.yml:1")
+    assert [p.what for p in checks.check(inventory)] == ["hadoop_wait_timeout 0 is 0: a timeout must be at least 1 (for every host)"]

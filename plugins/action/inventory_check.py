@@ -67,8 +67,10 @@ class ActionModule(ActionBase):
         host = str(task_vars.get("inventory_hostname", "?"))
         names = [n for n, spec in variables.specs().items() if spec.role == role and n in task_vars]
         names += [n for n in variables.RULES if n.startswith(f"{role}_") and n in task_vars and n not in names]
+        extra_vars = load_extra_vars(self._loader)
         values = {name: inventory.Value(inventory.plain(self._templar.template(task_vars[name])),
-                                        inventory.origin(task_vars[name]) or f"the variables of role {role}")
+                                        inventory.EXTRA_VARS if name in extra_vars
+                                        else inventory.origin(task_vars[name]) or f"the variables of role {role}")
                   for name in names}
         context = {name: value.value for name, value in values.items()}
         problems = []
