@@ -28,9 +28,6 @@ REQUIRED = {
     "cluster_private_cidr": ("the private network the nodes share", "cluster_private_cidr: 10.42.0.0/24"),
 }
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$")
-# What a node's inventory name may be: it becomes its host name, which systemd and Hadoop's
-# URIs refuse with '_', and which must not look like an address.
-_NODE_NAME = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")
 _HADOOP_VERSION = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+$")
 _LOOKS_NUMERIC = re.compile(r"^[0-9.]+$|^[0-9a-fA-F:]*:[0-9a-fA-F:.]*$")
 # Either case: Ansible's get_url and the role compare the digits in lower case.
@@ -110,11 +107,9 @@ def _check_groups(inventory: Inventory) -> list[Problem]:
             Problem(where, "no host is in group 'workers': a cluster needs at least one", "add a group 'workers' with the DataNode/NodeManager hosts")
         )
     for host in inventory.hosts.values():
-        if not _NODE_NAME.match(host.name) or host.name.split(".")[-1].isdigit():
-            problems.append(Problem(
-                host.source, f"host name '{host.name}' is not a valid host name: systemd refuses it at boot and Hadoop in URIs",
-                "use letters, digits and '-' (no '_'), in labels of at most 63 characters separated by '.', not an "
-                "IP address; give the address with ansible_host"))
+        why = variables.node_name_problem(host.name)
+        if why:
+            problems.append(Problem(host.source, f"host name {why}", variables.NODE_NAME_FIX))
         if "master" in host.groups and "workers" in host.groups:
             problems.append(Problem(
                 host.source, f"host '{host.name}' is in both 'master' and 'workers'",

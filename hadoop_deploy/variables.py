@@ -215,6 +215,24 @@ def _cidr(value: Any, _: Mapping[str, Any]) -> str:
     return cidr_problem(value)
 
 
+# What a node's name may be: it becomes its host name, which systemd refuses at boot and
+# Hadoop in URIs with '_', and which must not look like an address.
+_NODE_NAME = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")
+NODE_NAME_FIX = ("use letters, digits and '-' (no '_'), in labels of at most 63 characters separated by '.', not an "
+                 "IP address: rename the host in the inventory (and give its address with ansible_host)")
+
+
+def node_name_problem(name: str) -> str:
+    """Why NAME cannot be a node's host name ('' when it can)."""
+    if _NODE_NAME.match(name) and not name.split(".")[-1].isdigit():
+        return ""
+    return f"'{name}' is not a valid host name: systemd refuses it at boot and Hadoop in URIs"
+
+
+def _node_names(value: Any, _: Mapping[str, Any]) -> str:
+    return next((node_name_problem(str(n)) for n in value if node_name_problem(str(n))), "") if isinstance(value, list) else ""
+
+
 def _account(value: Any, _: Mapping[str, Any]) -> str:
     return "" if USER_NAME.match(str(value)) else "is not a valid Linux user or group name"
 
@@ -372,6 +390,7 @@ RULES: dict[str, tuple[Check, str]] = {
     "nfs_server_exports": (_nfs_exports, "give each export an absolute path that is not a system directory, and clients on the private network"),
     "nfs_client_mounts": (_nfs_mounts, "give each mount the exported path and an absolute mount_point that is not a system directory"),
     "nfs_server_exports_file": (_exports_file, "use the default, /etc/exports.d/hadoop-deploy.exports"),
+    "etc_hosts_nodes": (_node_names, NODE_NAME_FIX),
     "users_hadoop_group": (_account, "use lower-case letters, digits, '_' or '-', starting with a letter"),
     "users_hadoop_accounts": (_accounts, "use lower-case letters, digits, '_' or '-', starting with a letter"),
     "users_sudoers_file": (_plain_file_name, "sudo skips files in /etc/sudoers.d whose name has a '.' or ends in '~': use the default"),

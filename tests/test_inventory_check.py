@@ -228,3 +228,19 @@ def test_group_vars_beside_the_playbook_count_as_in_ansible_playbook(tmp_path: P
     inventory = load(CORPUS / "good" / "yaml", playbook_dir=tmp_path)
     assert inventory.hosts["dn1"].vars["hadoop_wait_timeout"].source.endswith("group_vars/all.yml:1")
     assert [p.what for p in checks.check(inventory)] == ["hadoop_wait_timeout 0 is 0: a timeout must be at least 1 (for every host)"]
+
+
+@pytest.mark.parametrize(("role", "values", "message"), [
+    # As molecule/etc_hosts/prepare.yml and test_nat.py give them to the roles.
+    ("etc_hosts", {"etc_hosts_nodes": ["nn1", "data_node1"]}, "'data_node1' is not a valid host name"),
+    ("nat", {"nat_public_open_ports": [8088, 70000]}, "nat_public_open_ports [8088, 70000]: 70000 is not a TCP port"),
+    ("users", {"users_admin_name": "root", "users_hadoop_accounts": ["hdfs"]}, "users_admin_name 'root' is root"),
+    ("nfs_server", {"nfs_server_exports": [{"path": "/etc"}]}, "has path '/etc', which is the system directory /etc"),
+])
+def test_the_roles_check_their_own_variables_with_the_same_rules(tmp_path: Path, role: str, values: dict, message: str) -> None:
+    play = {"vars": values,
+            "tasks": [{"name": "check", "inventory_check": {"role": role}, "register": "r", "failed_when": False}]}
+    proc, result = run_local_play(tmp_path, play)
+    assert result is not None, proc.stdout[-2000:]
+    assert any(message in p for p in result["problems"]), result
+    assert "nothing was changed" in result["msg"] and "fix:" in result["msg"]
