@@ -325,6 +325,60 @@ def _dns_forwarder(value: Any, context: Mapping[str, Any]) -> str:
     return ""
 
 
+# The docker role's forms: a host name or IPv4 address, a TCP port, an IPv4 CIDR.
+_HOST = r"([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
+_PORT = r"([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])"
+_CIDR = r"([0-9]{1,3}\.){3}[0-9]{1,3}/([0-9]|[12][0-9]|3[0-2])"
+_REGISTRY_MIRROR = re.compile(rf"^https?://{_HOST}(:{_PORT})?(/[^\s]*)?$")
+_REGISTRY = re.compile(rf"^{_HOST}(:{_PORT})?$|^{_CIDR}$")
+_PROXY = re.compile(rf"^(https?|socks5h?)://([^\s/@]+@)?{_HOST}(:{_PORT})?/?$")
+_LOG_SIZE = re.compile(r"^[1-9][0-9]*[kmg]?$")
+
+
+def redacted(url: str) -> str:
+    """A proxy URL without its user:password@ (a secret)."""
+    return re.sub(r"//[^/@]*@", "//***@", url)
+
+
+def _items_not_matching(pattern: re.Pattern[str], what: str) -> Check:
+    def check(value: Any, _: Mapping[str, Any]) -> str:
+        bad = [item for item in value if not pattern.match(str(item))] if isinstance(value, list) else []
+        return f"has {shown(bad[0])}, which is not {what}" if bad else ""
+    return check
+
+
+def _registry_host(value: Any, _: Mapping[str, Any]) -> str:
+    return "" if value == "" or re.fullmatch(_HOST, str(value)) else "is not a host name or an IPv4 address (no scheme, port or path)"
+
+
+def _proxy(value: Any, _: Mapping[str, Any]) -> str:
+    return "" if _PROXY.match(str(value)) else "does not parse as scheme://[user:password@]host[:port] (http, https or socks5)"
+
+
+def _no_proxy(value: Any, _: Mapping[str, Any]) -> str:
+    bad = [item for item in value if re.search(r"[ ,]", str(item))] if isinstance(value, list) else []
+    return f"has {shown(bad[0])}, with a space or a comma: give one host, domain, address or CIDR per item" if bad else ""
+
+
+def _addresses(value: Any, _: Mapping[str, Any]) -> str:
+    for item in value if isinstance(value, list) else []:
+        try:
+            ipaddress.ip_address(str(item))
+        except ValueError:
+            return f"has {shown(item)}, which is not an IP address"
+    return ""
+
+
+def _log_size(value: Any, _: Mapping[str, Any]) -> str:
+    return "" if _LOG_SIZE.match(str(value)) else "is not a size such as 10m or 500k"
+
+
+def _docker_source(value: Any, context: Mapping[str, Any]) -> str:
+    if value == "docker" and not (context.get("docker_apt_repository_url") and context.get("docker_apt_key_url")):
+        return "needs docker_apt_repository_url (Docker's apt repository, or your mirror of it) and docker_apt_key_url (its key)"
+    return ""
+
+
 def _heap(value: Any, _: Mapping[str, Any]) -> str:
     for daemon, megabytes in value.items() if isinstance(value, dict) else []:
         number = _whole(megabytes)
@@ -385,6 +439,19 @@ RULES: dict[str, tuple[Check, str]] = {
     "hadoop_home": (_directory(True), "set hadoop_home to a directory of its own, such as /opt/hadoop"),
     "hadoop_install_prefix": (_directory(False), "set hadoop_install_prefix to an absolute directory, such as /opt"),
     "docker_registry_data_dir": (_directory(True), "set it to a directory of its own, such as /var/lib/docker-registry"),
+    "docker_install_source": (_docker_source, "set both URLs, or use docker_install_source: debian for Debian's docker.io"),
+    "docker_registry_mirrors": (_items_not_matching(_REGISTRY_MIRROR, "an http(s) URL"),
+                                "list URLs such as https://mirror.example.org or http://10.0.0.5:5000"),
+    "docker_insecure_registries": (_items_not_matching(_REGISTRY, "host[:port] or an IPv4 CIDR"),
+                                   "list entries such as 10.0.0.5:5000, registry.example.org or 10.0.0.0/24 (no scheme, no path)"),
+    "docker_registry_host": (_registry_host, "set docker_registry_host to a name or address without scheme, port or path (empty: the master's private address)"),
+    "docker_http_proxy": (_proxy, "give the proxy as a URL, for example http://proxy.example.org:3128, or leave it empty"),
+    "docker_https_proxy": (_proxy, "give the proxy as a URL, for example http://proxy.example.org:3128, or leave it empty"),
+    "docker_no_proxy": (_no_proxy, "list one host, domain, address or CIDR per item"),
+    "docker_dns": (_addresses, "list the name servers' IP addresses"),
+    "docker_dns_search": (_items_not_matching(re.compile(rf"^{_HOST}$"), "a domain name"), "list domain names"),
+    "docker_log_max_size": (_log_size, "set docker_log_max_size to a size such as 10m or 500k"),
+    "docker_log_max_file": (_at_least(1, "the number of log files"), "set docker_log_max_file to a whole number such as 3"),
     "docker_data_root": (_directory(True), "leave docker_data_root empty or give a directory of its own"),
     "nfs_exports": (_nfs_exports, "give each export an absolute path that is not a system directory, and clients on the private network"),
     "nfs_server_exports": (_nfs_exports, "give each export an absolute path that is not a system directory, and clients on the private network"),
@@ -426,6 +493,18 @@ def variable_problem(name: str, value: Any, context: Mapping[str, Any], from_com
     """(what is wrong, how to fix it) for variable NAME=VALUE; ('', '') when nothing is."""
     if templated(value):
         return "", ""
+    if name in SECRET_URLS and isinstance(value, str):
+        value_shown = redacted(value)
+        what, fix = _problem(name, value, context, from_command_line)
+        return what.replace(shown(value), repr(value_shown)), fix
+    return _problem(name, value, context, from_command_line)
+
+
+# Variables whose value may hold a password (user:password@host): messages show them redacted.
+SECRET_URLS = frozenset({"docker_http_proxy", "docker_https_proxy"})
+
+
+def _problem(name: str, value: Any, context: Mapping[str, Any], from_command_line: bool) -> tuple[str, str]:
     spec = specs().get(name)
     if spec is not None:
         why = type_problem(value, spec.type, spec.elements)
@@ -444,5 +523,6 @@ def variable_problem(name: str, value: Any, context: Mapping[str, Any], from_com
 
 
 # An empty value of these means "not set": another rule reports it when it must be set.
-EMPTY_MEANS_UNSET = frozenset({"cluster_private_cidr", "nat_private_cidr", "docker_data_root"})
-_VERBS = frozenset({"is", "has", "must", "lists", "gives", "sets", "exports"})
+EMPTY_MEANS_UNSET = frozenset({"cluster_private_cidr", "nat_private_cidr", "docker_data_root", "docker_registry_host",
+                               "docker_http_proxy", "docker_https_proxy"})
+_VERBS = frozenset({"is", "has", "must", "lists", "gives", "sets", "exports", "does", "needs"})

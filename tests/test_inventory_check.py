@@ -72,6 +72,7 @@ def test_bad_input_is_refused_with_its_own_message(
     assert bad.what in first, err
     assert "\n  fix: " in err
     assert "Traceback" not in err
+    assert "user:secret" not in err  # a proxy's password is never shown
     # Other rules do not pile up on the same mistake: one error per case.
     assert err.count("error: ") == 1, err
     # apply stops at the same place, before Ansible starts.
@@ -231,7 +232,10 @@ def test_group_vars_beside_the_playbook_count_as_in_ansible_playbook(tmp_path: P
 
 
 @pytest.mark.parametrize(("role", "values", "message"), [
-    # As molecule/etc_hosts/prepare.yml and test_nat.py give them to the roles.
+    # As molecule/etc_hosts/prepare.yml, molecule/docker/side_effect.yml and test_nat.py give them to the roles.
+    ("docker", {"docker_http_proxy": "http//10.42.7.1:3128"}, "docker_http_proxy 'http//10.42.7.1:3128' does not parse"),
+    ("docker", {"docker_registry_host": "registry:5000"}, "docker_registry_host 'registry:5000' is not a host name"),
+    ("docker", {"docker_insecure_registries": ["bad host:5000"]}, "has 'bad host:5000', which is not host[:port]"),
     ("etc_hosts", {"etc_hosts_nodes": ["nn1", "data_node1"]}, "'data_node1' is not a valid host name"),
     ("nat", {"nat_public_open_ports": [8088, 70000]}, "nat_public_open_ports [8088, 70000]: 70000 is not a TCP port"),
     ("users", {"users_admin_name": "root", "users_hadoop_accounts": ["hdfs"]}, "users_admin_name 'root' is root"),
