@@ -1,7 +1,9 @@
-"""`hadoop-deploy inventory check`: the inventory rules, checked before any host is contacted.
+"""The inventory rules: every rule that needs no host, checked before any host is contacted.
 
-The same rules run again inside Ansible (playbooks/preflight.yml), for runs that do not go
-through this command.
+The one home of these rules: `hadoop-deploy inventory check` (and apply) runs them, and so
+does the first play of site.yml (playbooks/preflight.yml, through the inventory_check action
+plugin), so that `ansible-playbook site.yml` refuses the same inputs. The roles' preflight
+tasks check only what needs a host's facts.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from . import inventory as inv
-from .inventory import Host, Inventory, Problem, Value
+from . import variables
+from .inventory import EXTRA_VARS, Host, Inventory, Problem, Value
 from .paths import HADOOP_DEFAULTS, HADOOP_VARS, PROJECT_DIR, display_path
+from .variables import USER_NAME, templated as _templated
 
 DEFAULT_HADOOP_VERSION = "3.5.0"
 HADOOP_SOURCES = ("apache", "url", "maven")
@@ -24,9 +28,10 @@ REQUIRED = {
     "cluster_private_cidr": ("the private network the nodes share", "cluster_private_cidr: 10.42.0.0/24"),
 }
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$")
+_HADOOP_VERSION = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+$")
 _LOOKS_NUMERIC = re.compile(r"^[0-9.]+$|^[0-9a-fA-F:]*:[0-9a-fA-F:.]*$")
-_CHECKSUM = re.compile(r"^sha512:[0-9a-f]{128}$")
-_USER = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
+# Either case: Ansible's get_url and the role compare the digits in lower case.
+_CHECKSUM = re.compile(r"^sha512:[0-9a-fA-F]{128}$")
 # The users role's defaults: the Hadoop service accounts (users_hadoop_accounts).
 USERS_DEFAULTS = PROJECT_DIR / "roles" / "users" / "defaults" / "main.yml"
 DEFAULT_SERVICE_ACCOUNTS = ("hdfs", "yarn", "mapred")
@@ -63,11 +68,6 @@ def hadoop_catalog(vars_file: Path = HADOOP_VARS, defaults_file: Path = HADOOP_D
         if isinstance(content, dict) and isinstance(content.get("hadoop_version"), str) and "{{" not in content["hadoop_version"]:
             default = content["hadoop_version"]
     return HadoopCatalog(checksums=checksums, default_version=default, source=display_path(vars_file))
-
-
-def _templated(value: Any) -> bool:
-    """A Jinja2 expression cannot be judged before Ansible runs: such values are not checked."""
-    return isinstance(value, inv.Opaque) or (isinstance(value, str) and "{{" in value)
 
 
 def _is_set(value: Value | None) -> bool:
@@ -107,6 +107,13 @@ def _check_groups(inventory: Inventory) -> list[Problem]:
             Problem(where, "no host is in group 'workers': a cluster needs at least one", "add a group 'workers' with the DataNode/NodeManager hosts")
         )
     for host in inventory.hosts.values():
+        why = variables.node_name_problem(host.name)
+        if why:
+            problems.append(Problem(host.source, f"host name {why}", variables.NODE_NAME_FIX))
+        if "master" in host.groups and "workers" in host.groups:
+            problems.append(Problem(
+                host.source, f"host '{host.name}' is in both 'master' and 'workers'",
+                f"keep '{host.name}' in one of them: the master runs the NameNode and ResourceManager, the workers the rest"))
         if "master" in host.groups or "workers" in host.groups:
             continue
         if not host.groups:
@@ -144,19 +151,18 @@ def _check_addresses(inventory: Inventory) -> list[Problem]:
                 kind = "an IP address or a DNS name" if allow_names else "an IP address such as 10.42.0.11"
                 problems.append(Problem(value.source, f"{name} '{text}' of host '{host.name}' {why}", f"set {name} for '{host.name}' to {kind}"))
                 continue
+            # Hosts behind one address (NAT, the project's VMs) differ by their SSH port.
             port = host.get("ansible_port") if name == "ansible_host" else None
             key = f"{text}:{port.value}" if port is not None and _is_set(port) else text
             by_address[(name, key.lower())].append((host.name, value.source))
     for (name, address), users in sorted(by_address.items()):
         if len(users) > 1:
             hosts = ", ".join(h for h, _ in users)
-            problems.append(
-                Problem(
-                    users[-1][1],
-                    f"hosts {hosts} share the same {name} '{address}': each node needs its own",
-                    f"give each of {hosts} a distinct {name}",
-                )
-            )
+            if name == "ansible_host" and ":" in address and not address.count(":") > 1:
+                what, fix = f"ansible_host and ansible_port '{address}'", f"give each of {hosts} its own ansible_host or ansible_port"
+            else:
+                what, fix = f"{name} '{address}'", f"give each of {hosts} a distinct {name}"
+            problems.append(Problem(users[-1][1], f"hosts {hosts} share the same {what}: each node needs its own", fix))
     return problems
 
 
@@ -191,35 +197,29 @@ def _check_cidr(inventory: Inventory) -> list[Problem]:
         if _templated(value.value):
             continue
         text = str(value.value).strip()
-        try:
-            network = ipaddress.IPv4Network(text, strict=False)
-        except ValueError:
-            problems.append(
-                Problem(value.source, f"cluster_private_cidr '{text}' is not an IPv4 network in CIDR form", "write it as address/prefix, for example 10.42.0.0/24")
-            )
+        why = variables.cidr_problem(text)
+        if why:
+            problems.append(Problem(value.source, f"cluster_private_cidr '{text}' {why}",
+                                    variables.RULES["cluster_private_cidr"][1]))
             continue
-        if "/" not in text:
-            problems.append(Problem(value.source, f"cluster_private_cidr '{text}' has no prefix length", f"write it with one, for example {text}/24"))
-        elif str(network) != text:
-            problems.append(
-                Problem(value.source, f"cluster_private_cidr '{text}' has host bits set", f"use the network address: {network}")
-            )
-        else:
-            for host in hosts:
-                private = host.get("private_ip")
-                if _is_set(private) and private is not None and not _templated(private.value):
-                    try:
-                        inside = ipaddress.ip_address(str(private.value).strip()) in network
-                    except ValueError:
-                        continue  # reported by the address check
-                    if not inside:
-                        problems.append(
-                            Problem(
-                                private.source,
-                                f"private_ip {private.value} of host '{host.name}' is outside cluster_private_cidr {network}",
-                                f"give '{host.name}' an address inside {network}, or correct cluster_private_cidr",
-                            )
-                        )
+        network = ipaddress.IPv4Network(text)
+        for host in hosts:
+            private = host.get("private_ip")
+            if not _is_set(private) or private is None or _templated(private.value):
+                continue
+            try:
+                address = ipaddress.ip_address(str(private.value).strip())
+            except ValueError:
+                continue  # reported by the address check
+            if address not in network:
+                problems.append(Problem(
+                    private.source, f"private_ip {address} of host '{host.name}' is outside cluster_private_cidr {network}",
+                    f"give '{host.name}' an address inside {network}, or correct cluster_private_cidr"))
+            elif network.prefixlen < 31 and address in (network.network_address, network.broadcast_address):
+                kind = "network" if address == network.network_address else "broadcast"
+                problems.append(Problem(
+                    private.source, f"private_ip {address} of host '{host.name}' is the {kind} address of {network}",
+                    f"give '{host.name}' an address between {network.network_address + 1} and {network.broadcast_address - 1}"))
     if len(settings) > 1:
         shown = "; ".join(f"'{v.value}' in {v.source}" for v, _ in settings if v is not None)
         problems.append(
@@ -228,58 +228,85 @@ def _check_cidr(inventory: Inventory) -> list[Problem]:
     return problems
 
 
-def _check_hadoop(inventory: Inventory, catalog: HadoopCatalog) -> list[Problem]:
+def hadoop_problems(values: dict[str, Value], catalog: HadoopCatalog) -> list[Problem]:
+    """Where Hadoop comes from, for one host's VALUES: a known source, a version of the right
+    form, and a checksum wherever a download is verified (not for maven, which uses none)."""
     problems = []
-    reported: set[tuple[str, str]] = set()
-    for host in inventory.hosts.values():
-        version = host.get("hadoop_version") or Value(catalog.default_version, "the hadoop role's default")
-        checksum = host.get("hadoop_checksum")
-        source = host.get("hadoop_source")
-        if _is_set(source) and source is not None and not _templated(source.value) and source.value not in HADOOP_SOURCES:
-            if ("source", source.source) not in reported:
-                reported.add(("source", source.source))
-                problems.append(
-                    Problem(source.source, f"hadoop_source '{source.value}' is not one of {', '.join(HADOOP_SOURCES)}", f"set hadoop_source to one of {', '.join(HADOOP_SOURCES)}")
-                )
-        if source is not None and source.value == "url" and ("url", source.source) not in reported:
-            url = host.get("hadoop_url")
-            if not _is_set(url) or url is None:
-                reported.add(("url", source.source))
-                problems.append(
-                    Problem(source.source, "hadoop_source is 'url' but hadoop_url is not set",
-                            "set hadoop_url to the tarball's http(s) URL or its path on this machine")
-                )
-            elif not _templated(url.value) and re.match(r"^(https?|ftp)://", str(url.value)) and not _is_set(checksum):
-                reported.add(("url", source.source))
-                problems.append(
-                    Problem(url.source, f"hadoop_url {url.value} is downloaded, but hadoop_checksum is not set to verify it",
-                            "set hadoop_checksum: sha512:<128 hex digits> (from the release's .sha512 file)")
-                )
-        if _is_set(checksum) and checksum is not None and not _templated(checksum.value):
-            if not _CHECKSUM.match(str(checksum.value).strip()) and ("checksum", checksum.source) not in reported:
-                reported.add(("checksum", checksum.source))
-                problems.append(
-                    Problem(checksum.source, "hadoop_checksum is not 'sha512:' followed by 128 lower-case hex digits", "copy the SHA-512 from the release's .sha512 file, as sha512:<digits>")
-                )
-        if _templated(version.value) or ("version", version.source) in reported:
-            continue
+    source = values.get("hadoop_source")
+    version = values.get("hadoop_version") or Value(catalog.default_version, "the hadoop role's default")
+    checksum = values.get("hadoop_checksum")
+    kind = source.value if _is_set(source) and source is not None else "apache"
+    if _templated(kind):
+        return []
+    if kind not in HADOOP_SOURCES:
+        assert source is not None
+        choices = ", ".join(HADOOP_SOURCES)
+        return [Problem(source.source, f"hadoop_source '{kind}' is not one of {choices}", f"set hadoop_source to one of {choices}")]
+    if _is_set(checksum) and checksum is not None and not _templated(checksum.value) \
+            and not _CHECKSUM.match(str(checksum.value).strip()):
+        problems.append(Problem(checksum.source, "hadoop_checksum is not 'sha512:' followed by 128 hex digits",
+                                "copy the SHA-512 from the release's .sha512 file, as sha512:<digits>"))
+    if not _templated(version.value):
         if not isinstance(version.value, str):
-            reported.add(("version", version.source))
-            problems.append(
-                Problem(version.source, f"hadoop_version {version.value!r} is a number, not a string", f"quote it: hadoop_version: \"{version.value}\"")
-            )
-            continue
-        if version.value in catalog.checksums or _is_set(checksum):
-            continue
-        reported.add(("version", version.source))
-        known = ", ".join(sorted(catalog.checksums)) or "none yet"
-        problems.append(
-            Problem(
+            problems.append(Problem(version.source, f"hadoop_version {version.value!r} is a number, not a string",
+                                    f"quote it: hadoop_version: \"{version.value}\""))
+        elif not _HADOOP_VERSION.match(version.value):
+            problems.append(Problem(version.source, f"hadoop_version '{version.value}' is not a release number",
+                                    "write it as major.minor.patch, for example hadoop_version: \"3.5.0\""))
+        elif kind == "apache" and version.value not in catalog.checksums and not _is_set(checksum):
+            known = ", ".join(sorted(catalog.checksums)) or "none yet"
+            problems.append(Problem(
                 version.source,
                 f"hadoop_version '{version.value}' has no known checksum (known versions: {known}, from {catalog.source})",
-                f"use a known version, or give its checksum: hadoop_checksum: sha512:<128 hex digits>",
-            )
-        )
+                "use a known version, or give its checksum: hadoop_checksum: sha512:<128 hex digits>"))
+    if kind == "url":
+        url = values.get("hadoop_url")
+        if not _is_set(url) or url is None:
+            assert source is not None
+            problems.append(Problem(source.source, "hadoop_source is 'url' but hadoop_url is not set",
+                                    "set hadoop_url to the tarball's http(s) URL or its path on this machine"))
+        elif not _templated(url.value) and re.match(r"^(https?|ftp)://", str(url.value)) and not _is_set(checksum):
+            problems.append(Problem(url.source, f"hadoop_url {url.value} is downloaded, but hadoop_checksum is not set to verify it",
+                                    "set hadoop_checksum: sha512:<128 hex digits> (from the release's .sha512 file)"))
+    return problems
+
+
+def _check_hadoop(inventory: Inventory, catalog: HadoopCatalog) -> list[Problem]:
+    found: dict[tuple[str, str], Problem] = {}
+    for host in inventory.hosts.values():
+        for problem in hadoop_problems(host.vars, catalog):
+            found.setdefault((problem.where, problem.what), problem)
+    return list(found.values())
+
+
+# Checked by the rules above, with messages of their own.
+CHECKED_ELSEWHERE = frozenset({"cluster_private_cidr", "private_ip", "ansible_host", "hadoop_version", "hadoop_source",
+                                "hadoop_checksum", "hadoop_url", "cluster_admin_user", "users_admin_name"})
+
+
+def _who(hosts: list[Host], inventory: Inventory) -> str:
+    if len(hosts) == len(inventory.hosts) > 1:
+        return "every host"
+    return ("host " if len(hosts) == 1 else "hosts ") + ", ".join(h.name for h in hosts)
+
+
+def variable_problems(name: str, value: Value, context: dict[str, Any], who: str) -> list[Problem]:
+    """The type and range rules for one variable's VALUE, as seen by WHO."""
+    what, fix = variables.variable_problem(name, value.value, context, from_command_line=value.source == EXTRA_VARS)
+    return [Problem(value.source, f"{what} (for {who})", fix)] if what else []
+
+
+def _check_variables(inventory: Inventory) -> list[Problem]:
+    """Every documented variable the inventory or -e sets: its type, range and form."""
+    problems = []
+    names = sorted({n for h in inventory.hosts.values() for n in h.vars} & (set(variables.specs()) | set(variables.RULES)))
+    for name in names:
+        if name in CHECKED_ELSEWHERE:
+            continue
+        for value, hosts in _one_value_per_source(inventory, name):
+            if value is not None:
+                context = {k: v.value for k, v in hosts[0].vars.items()}
+                problems += variable_problems(name, value, context, _who(hosts, inventory))
     return problems
 
 
@@ -293,18 +320,26 @@ def service_accounts(defaults_file: Path = USERS_DEFAULTS) -> tuple[str, ...]:
     return DEFAULT_SERVICE_ACCOUNTS
 
 
-def _admin_name_problem(name: str, services: tuple[str, ...]) -> tuple[str, str]:
+def _admin_name_problem(name: str, services: tuple[str, ...],
+                        system_accounts: frozenset[str] = SYSTEM_ACCOUNTS) -> tuple[str, str]:
     """Why NAME cannot be the admin account, and the fix; ('', '') when it can."""
     fix = "choose a new account for the admin, such as 'hdadmin': the users role creates it with passwordless sudo"
-    if not _USER.match(name):
+    if not USER_NAME.match(name):
         return "is not a valid Linux user name", "use lower-case letters, digits, '_' or '-', starting with a letter"
     if name == "root":
         return "is root: the admin must be an account of its own, not root", fix
     if name in services:
         return f"is a Hadoop service account ({', '.join(services)}), which must get no sudo and no login shell", fix
-    if name in SYSTEM_ACCOUNTS:
+    if name in system_accounts:
         return "is a Debian system account, which must not get passwordless sudo", fix
     return "", ""
+
+
+def admin_problems(name: str, value: Value, services: tuple[str, ...],
+                   system_accounts: frozenset[str] = SYSTEM_ACCOUNTS) -> list[Problem]:
+    """Whether VALUE of NAME (cluster_admin_user or users_admin_name) can be the admin account."""
+    what, fix = _admin_name_problem(str(value.value), services, system_accounts)
+    return [Problem(value.source, f"{name} '{value.value}' {what}", fix)] if what else []
 
 
 def _check_admin_user(inventory: Inventory) -> list[Problem]:
@@ -315,13 +350,11 @@ def _check_admin_user(inventory: Inventory) -> list[Problem]:
                 continue
             # The inventory's users_hadoop_accounts where it sets them, else the role's.
             accounts = hosts[0].get("users_hadoop_accounts")
-            if accounts is not None and isinstance(accounts.value, list) and not _templated(str(accounts.value)):
+            if accounts is not None and isinstance(accounts.value, list) and not _templated(accounts.value):
                 services = tuple(str(a) for a in accounts.value)
             else:
                 services = service_accounts()
-            what, fix = _admin_name_problem(str(value.value), services)
-            if what:
-                problems.append(Problem(value.source, f"{name} '{value.value}' {what}", fix))
+            problems += admin_problems(name, value, services)
     return problems
 
 
@@ -337,6 +370,7 @@ def check(inventory: Inventory, catalog: HadoopCatalog | None = None) -> list[Pr
         problems += _check_cidr(inventory)
         problems += _check_hadoop(inventory, catalog or hadoop_catalog())
         problems += _check_admin_user(inventory)
+        problems += _check_variables(inventory)
     return sorted(problems, key=lambda p: p.severity != "error")
 
 

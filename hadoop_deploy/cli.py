@@ -108,7 +108,7 @@ def _inventory_arg(parser: argparse.ArgumentParser) -> None:
 
 def _extra_vars_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "-e", "--extra-vars", dest="extra_vars", action="append", metavar="KEY=VALUE", help="set a variable (repeatable)"
+        "-e", "--extra-vars", dest="extra_vars", action="append", metavar="KEY=VALUE", help="set a variable (repeatable); a string, or any type as JSON: '{\"name\": true}'"
     )
 
 

@@ -6,16 +6,27 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+import yaml
+
 from . import checks, render, runner
 from .errors import UserError
 from .inventory import Inventory
 from .paths import PLAYBOOKS_DIR, SITE_PLAYBOOK, display_path
 
 
-def parse_extra_vars(pairs: list[str] | None) -> dict[str, str]:
-    """-e KEY=VALUE arguments as a dict (values stay strings, as with ansible-playbook -e)."""
-    extra: dict[str, str] = {}
+def parse_extra_vars(pairs: list[str] | None) -> dict[str, Any]:
+    """-e arguments as a dict, as ansible-playbook reads them: KEY=VALUE (the value stays a
+    string) or a JSON/YAML mapping ('{"hadoop_http_anonymous": true}') for other types."""
+    extra: dict[str, Any] = {}
     for pair in pairs or []:
+        if pair.lstrip().startswith("{"):
+            try:
+                mapping = yaml.safe_load(pair)
+            except yaml.YAMLError as exc:
+                raise UserError(f"-e '{pair}' is not a JSON or YAML mapping: {exc}",
+                                "write it as -e '{\"name\": value}', for example -e '{\"hadoop_http_anonymous\": true}'") from exc
+            extra.update({str(k): v for k, v in mapping.items()})
+            continue
         key, sep, value = pair.partition("=")
         if not sep or not key.strip().isidentifier():
             raise UserError(f"-e '{pair}' is not KEY=VALUE", "write it as -e name=value, for example -e hadoop_version=3.5.0")

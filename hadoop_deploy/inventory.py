@@ -1,23 +1,26 @@
 """Read an Ansible inventory without contacting any host.
 
 An inventory is a file (Ansible's YAML or INI form) or a directory of such files, with the
-group_vars/ and host_vars/ beside it. Hosts and groups come from Ansible's own inventory
-plugins (so host ranges, :children and :vars mean what they mean to Ansible); the YAML is
-also read here first, to report syntax errors and duplicate keys with their line numbers.
-Every variable keeps the file it came from, so that a problem can say where to fix it.
+group_vars/ and host_vars/ beside it. Hosts, groups and each host's variables come from
+Ansible's own inventory and variable managers, so they mean what they mean to
+ansible-playbook; each value keeps the file and line Ansible read it from, so that a
+problem can say where to fix it. The files are also read here first, to report syntax
+errors and duplicate keys with their lines (Ansible would stop at, or only warn about, them).
 """
 
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from .paths import display_path
+from .paths import PROJECT_DIR, display_path
 
 # Files in an inventory directory that Ansible does not read as inventory sources.
 _IGNORED_SUFFIXES = (".pyc", ".pyo", ".swp", ".bak", "~", ".rpm", ".md", ".txt", ".rst", ".orig", ".cfg", ".retry")
@@ -25,6 +28,8 @@ _VARS_SUFFIXES = ("", ".yml", ".yaml", ".json")
 _YAML_SUFFIXES = (".yml", ".yaml", ".json")
 # Groups every inventory has; a host only in these is "in no group".
 IMPLICIT_GROUPS = ("all", "ungrouped")
+# Where a variable given with -e comes from, in messages.
+EXTRA_VARS = "-e on the command line"
 
 
 @dataclass(frozen=True)
@@ -211,46 +216,16 @@ def inventory_sources(path: Path) -> list[Path]:
     return [path]
 
 
-def _plain(value: Any) -> Any:
-    """Ansible's tagged values as plain Python values."""
-    if isinstance(value, Opaque):
-        return value
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, str):
-        return str(value)
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        return float(value)
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return Opaque(type(value).__name__)
-
-
-def _parser_message(exc: Exception) -> str:
-    text = str(getattr(exc, "message", "") or exc)
-    return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
-
-
 # --------------------------------------------------------------------------- loading
 
 
-def _vars_files(base: Path, kind: str, name: str) -> list[Path]:
-    """group_vars/NAME(.yml|.yaml|.json) and every file under group_vars/NAME/."""
-    root = base / kind
+def _vars_files(base: Path) -> list[Path]:
+    """Every file under BASE/group_vars and BASE/host_vars that Ansible reads as variables."""
     found: list[Path] = []
-    for suffix in _VARS_SUFFIXES:
-        candidate = root / f"{name}{suffix}"
-        if candidate.is_file():
-            found.append(candidate)
-    directory = root / name
-    if directory.is_dir():
-        found.extend(
-            sorted(p for p in directory.rglob("*") if p.is_file() and not p.name.startswith(".") and p.suffix in _VARS_SUFFIXES)
-        )
+    for kind in ("group_vars", "host_vars"):
+        root = base / kind
+        if root.is_dir():
+            found += sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith(".") and p.suffix in _VARS_SUFFIXES)
     return found
 
 
@@ -258,157 +233,169 @@ def _vars_names(base: Path, kind: str) -> set[str]:
     root = base / kind
     if not root.is_dir():
         return set()
-    names = set()
-    for entry in root.iterdir():
-        if entry.name.startswith("."):
-            continue
-        if entry.is_dir():
-            names.add(entry.name)
-        elif entry.suffix in _VARS_SUFFIXES:
-            names.add(entry.stem if entry.suffix else entry.name)
-    return names
+    return {e.name if e.is_dir() or not e.suffix else e.stem
+            for e in root.iterdir() if not e.name.startswith(".") and (e.is_dir() or e.suffix in _VARS_SUFFIXES)}
 
 
-def load(path: Path, extra_vars: dict[str, Any] | None = None) -> Inventory:
-    """Read PATH (file or directory) and its group_vars/host_vars; never raises for bad input."""
-    # Ansible's own loader, told to stay quiet: duplicate keys are reported here, with lines.
-    os.environ.setdefault("ANSIBLE_DUPLICATE_YAML_DICT_KEY", "ignore")
+def _read_source(source: Path) -> tuple[bool, list[Problem]]:
+    """Read one inventory file before Ansible does: whether Ansible can be given it, and the
+    problems found (syntax errors and duplicate keys with their lines, empty files)."""
+    where = display_path(source)
+    try:
+        text = source.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return False, [Problem(where, f"cannot be read: {exc}", "check the file's permissions and encoding (UTF-8)")]
+    empty = Problem(where, "is empty: it lists no hosts", "list the hosts under groups 'master' and 'workers' (see inventory/prod/hosts.yml)")
+    if not _has_content(text):
+        return False, [empty]
+    if not _is_yaml_source(source, text):
+        return True, _ini_duplicates(where, text)
+    content, problems = read_yaml(source)
+    if content is None:
+        return False, problems or [empty]
+    if not isinstance(content, dict):
+        return False, problems + [Problem(
+            where, f"is not an inventory: its top level is a {type(content).__name__}, not a mapping of groups",
+            "start the file with 'all:' and put groups under 'children:' (see inventory/prod/hosts.yml)")]
+    return not problems, problems
+
+
+def _unparsed_reason(source: Path) -> str:
+    """Ansible's own words for why no inventory plugin took SOURCE (it only warns)."""
     from ansible.errors import AnsibleError
     from ansible.inventory.data import InventoryData
     from ansible.parsing.dataloader import DataLoader
     from ansible.plugins.loader import inventory_loader
 
-    path = path.absolute()
+    name = "yaml" if source.suffix in _YAML_SUFFIXES else "ini"
+    try:
+        inventory_loader.get(name).parse(InventoryData(), DataLoader(), str(source), cache=False)
+    except AnsibleError as exc:
+        text = str(getattr(exc, "message", "") or exc).strip()
+        return text.splitlines()[0] if text else type(exc).__name__
+    return "no inventory plugin accepted it"
+
+
+@contextmanager
+def _quiet_ansible() -> Iterator[None]:
+    """Ansible's warnings about the inventory are reported here, as problems with a fix."""
+    from ansible.utils.display import Display
+
+    display = Display()
+    saved = display.warning, display.error_as_warning
+    display.warning = display.error_as_warning = lambda *args, **kwargs: None  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        display.warning, display.error_as_warning = saved  # type: ignore[method-assign]
+
+
+def origin(item: Any) -> str:
+    """Where Ansible read ITEM (file:line), or '' when it does not know."""
+    from ansible._internal._datatag._tags import Origin
+
+    tag = Origin.get_tag(item)
+    if tag is None or not tag.path:
+        return ""
+    return f"{display_path(Path(tag.path))}:{tag.line_num}" if tag.line_num else display_path(Path(tag.path))
+
+
+def plain(value: Any) -> Any:
+    """A value Ansible loaded, as plain Python (its tags dropped; vaulted values opaque)."""
+    from ansible.module_utils._internal._datatag import AnsibleTagHelper
+
+    if isinstance(value, dict):
+        return {str(plain(k)): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    value = AnsibleTagHelper.untag(value)
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return Opaque("!vault" if "Encrypted" in type(value).__name__ else f"!{type(value).__name__}")
+
+
+def load(path: Path | Sequence[Path], extra_vars: Mapping[str, Any] | None = None,
+         playbook_dir: Path = PROJECT_DIR) -> Inventory:
+    """Read PATH (a file or directory, or several: -i given more than once) as ansible-playbook
+    -i PATH on a playbook in PLAYBOOK_DIR would, with Ansible's own inventory and variable
+    managers; never raises for bad input."""
+    # Duplicate keys are reported by read_yaml, with both lines; Ansible need not repeat them.
+    os.environ.setdefault("ANSIBLE_DUPLICATE_YAML_DICT_KEY", "ignore")
+    from ansible.errors import AnsibleError
+    from ansible.inventory.manager import InventoryManager
+    from ansible.parsing.dataloader import DataLoader
+    from ansible.vars.manager import VariableManager
+
+    paths = [p.absolute() for p in ([path] if isinstance(path, Path) else path)]
     problems: list[Problem] = []
-    sources = inventory_sources(path)
-    inventory = Inventory(path=path, sources=sources, hosts={}, groups={}, problems=problems)
+    sources = [source for p in paths for source in inventory_sources(p)]
+    inventory = Inventory(path=paths[0], sources=sources, hosts={}, groups={}, problems=problems)
+    for empty in (p for p in paths if not inventory_sources(p)):
+        problems.append(Problem(display_path(empty), "holds no inventory file", "add a hosts.yml (copy inventory/prod/hosts.yml)"))
     if not sources:
-        problems.append(
-            Problem(display_path(path), "holds no inventory file", "add a hosts.yml (copy inventory/prod/hosts.yml)")
-        )
         return inventory
-
-    data = InventoryData()
-    loader = DataLoader()
-    host_source: dict[str, str] = {}
-    parsed_any = False
+    readable = []
     for source in sources:
-        where = display_path(source)
-        try:
-            text = source.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            problems.append(Problem(where, f"cannot be read: {exc}", "check the file's permissions and encoding (UTF-8)"))
-            continue
-        if not _has_content(text):
-            problems.append(
-                Problem(where, "is empty: it lists no hosts", "list the hosts under groups 'master' and 'workers' (see inventory/prod/hosts.yml)")
-            )
-            continue
-        if _is_yaml_source(source, text):
-            content, found = read_yaml(source)
-            problems.extend(found)
-            if content is None and not found:
-                problems.append(Problem(where, "is empty: it lists no hosts", "list the hosts under groups 'master' and 'workers'"))
-                continue
-            if found and content is None:
-                continue  # a syntax error: Ansible would only say the same less precisely
-            if not isinstance(content, dict):
-                problems.append(
-                    Problem(
-                        where,
-                        f"is not an inventory: its top level is a {type(content).__name__}, not a mapping of groups",
-                        "start the file with 'all:' and put groups under 'children:' (see inventory/prod/hosts.yml)",
-                    )
-                )
-                continue
-            plugin_name = "yaml"
-        else:
-            problems.extend(_ini_duplicates(where, text))
-            plugin_name = "ini"
-        plugin = inventory_loader.get(plugin_name)
-        before = set(data.hosts)
-        try:
-            plugin.parse(data, loader, str(source), cache=False)
-        except AnsibleError as exc:
-            problems.append(
-                Problem(
-                    where,
-                    f"is not a valid {plugin_name.upper()} inventory: {_parser_message(exc)}",
-                    "follow the layout of inventory/prod/hosts.yml: all -> children -> master/workers -> hosts",
-                )
-            )
-            continue
-        parsed_any = True
-        for name in set(data.hosts) - before:
-            host_source[name] = where
-
-    if not parsed_any:
+        ok, found = _read_source(source)
+        problems += found
+        if ok:
+            readable.append(source)
+    bases = sorted({p if p.is_dir() else p.parent for p in paths})
+    vars_ok = True
+    for vars_path in (f for base in bases for f in _vars_files(base)):
+        content, found = read_yaml(vars_path)
+        problems += found
+        vars_ok = vars_ok and not found
+        if content is not None and not isinstance(content, (dict, Opaque)):
+            vars_ok = False
+            problems.append(Problem(display_path(vars_path), f"must be a mapping of variable names to values, not a {type(content).__name__}",
+                                    "write one 'name: value' per line"))
+    if not readable:
         return inventory
-    data.reconcile_inventory()
-    base = path if path.is_dir() else path.parent
-    inv_where = inventory.where
 
-    # Group vars files for groups that do not exist are almost always typos.
-    for kind, known in (("group_vars", set(data.groups)), ("host_vars", set(data.hosts))):
+    loader = DataLoader()
+    loader.set_basedir(str(playbook_dir))
+    with _quiet_ansible():
+        manager = InventoryManager(loader=loader, sources=[str(s) for s in readable])
+    parsed = set(manager._inventory.processed_sources)  # noqa: SLF001 (the manager only warns about the others)
+    for source in readable:
+        if str(source) not in parsed:
+            problems.append(Problem(display_path(source), f"is not a valid inventory: {_unparsed_reason(source)}",
+                                    "follow the layout of inventory/prod/hosts.yml: all -> children -> master/workers -> hosts"))
+    if not parsed:
+        return inventory
+
+    # Group and host variables files for groups or hosts that do not exist are almost always typos.
+    for base, (kind, known) in ((b, k) for b in bases for k in (("group_vars", set(manager.groups)), ("host_vars", set(manager.hosts)))):
         for name in sorted(_vars_names(base, kind) - known):
-            problems.append(
-                Problem(
-                    display_path(base / kind / name),
-                    f"is for {'group' if kind == 'group_vars' else 'host'} '{name}', which the inventory does not have",
-                    f"rename it after one of: {', '.join(sorted(known - set(IMPLICIT_GROUPS))) or '(none)'}",
-                    severity="warning",
-                )
-            )
+            problems.append(Problem(
+                display_path(base / kind / name),
+                f"is for {'group' if kind == 'group_vars' else 'host'} '{name}', which the inventory does not have",
+                f"rename it after one of: {', '.join(sorted(known - set(IMPLICIT_GROUPS))) or '(none)'}",
+                severity="warning"))
 
-    file_vars: dict[tuple[str, str], list[tuple[Path, dict[str, Any]]]] = {}
-
-    def vars_from_files(kind: str, name: str) -> list[tuple[Path, dict[str, Any]]]:
-        key = (kind, name)
-        if key not in file_vars:
-            loaded = []
-            for vars_path in _vars_files(base, kind, name):
-                content, found = read_yaml(vars_path)
-                problems.extend(found)
-                if content is None or isinstance(content, Opaque):
-                    continue
-                if not isinstance(content, dict):
-                    problems.append(
-                        Problem(
-                            display_path(vars_path),
-                            f"must be a mapping of variable names to values, not a {type(content).__name__}",
-                            "write one 'name: value' per line",
-                        )
-                    )
-                    continue
-                loaded.append((vars_path, content))
-            file_vars[key] = loaded
-        return file_vars[key]
-
-    for name, ansible_host in data.hosts.items():
-        groups = sorted(ansible_host.get_groups(), key=lambda g: (g.depth, g.priority, g.name))
-        layers: list[tuple[str, dict[str, Any]]] = []
-        for group in groups:  # 3. inventory file group vars
-            layers.append((f"{inv_where} (group {group.name})", group.get_vars()))
-        for vars_path, content in vars_from_files("group_vars", "all"):  # 4. group_vars/all
-            layers.append((display_path(vars_path), content))
-        for group in groups:  # 6. group_vars/<group>
-            if group.name != "all":
-                layers.extend((display_path(p), c) for p, c in vars_from_files("group_vars", group.name))
-        layers.append((f"{host_source.get(name, inv_where)} (host {name})", ansible_host.get_vars()))  # 8.
-        layers.extend((display_path(p), c) for p, c in vars_from_files("host_vars", name))  # 9.
-        if extra_vars:
-            layers.append(("-e on the command line", extra_vars))
-        merged: dict[str, Value] = {}
-        for origin, values in layers:
-            for key, value in values.items():
-                if not str(key).startswith("inventory_"):
-                    merged[str(key)] = Value(_plain(value), origin)
-        inventory.hosts[name] = Host(
-            name=name,
-            source=host_source.get(name, inv_where),
-            groups=[g.name for g in groups if g.name not in IMPLICIT_GROUPS],
-            vars=merged,
-        )
-    for group_name, group in data.groups.items():
-        inventory.groups[group_name] = [h.name for h in group.get_hosts()]
+    variables = VariableManager(loader=loader, inventory=manager)
+    extra_vars = extra_vars or {}
+    for host in manager.get_hosts():
+        listed_in = display_path(Path(host.vars.get("inventory_file") or paths[0]))
+        values: dict[str, Value] = {}
+        if vars_ok:  # a broken vars file is reported above; Ansible would only raise on it
+            try:
+                with _quiet_ansible():
+                    found = variables.get_vars(host=host, include_hostvars=False)
+            except AnsibleError as exc:
+                problems.append(Problem(listed_in, f"the variables of host '{host.name}' cannot be read: {exc.message}",
+                                        "correct the file the message names"))
+                found = {}
+            for key, value in found.items():
+                source = origin(value) or origin(key)
+                if source and not str(key).startswith("inventory_"):  # magic variables have no origin
+                    values[str(key)] = Value(plain(value), source)
+        for key, value in extra_vars.items():  # -e wins over everything (Ansible's rule)
+            values[str(key)] = Value(plain(value), EXTRA_VARS)
+        groups = sorted(host.get_groups(), key=lambda g: (g.depth, g.priority, g.name))
+        inventory.hosts[host.name] = Host(name=host.name, source=listed_in,
+                                          groups=[g.name for g in groups if g.name not in IMPLICIT_GROUPS], vars=values)
+    for name, group in manager.groups.items():
+        inventory.groups[name] = [h.name for h in group.get_hosts()]
     return inventory

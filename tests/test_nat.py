@@ -57,13 +57,13 @@ def test_check_mode_and_bad_input_change_nothing(tmp_path: Path) -> None:
 
         bad_inputs = [
             ({"nat_private_cidr": "10.42.16.0/33"},
-             "nat_private_cidr is '10.42.16.0/33', which is not an IPv4 network in CIDR form"),
+             "nat_private_cidr '10.42.16.0/33' is not an IPv4 network in CIDR form"),
             ({"nat_private_cidr": "private-net"},
-             "nat_private_cidr is 'private-net', which is not an IPv4 network in CIDR form"),
+             "nat_private_cidr 'private-net' is not an IPv4 network in CIDR form"),
             ({"nat_public_interface": "eth9"},
              f"the master {NAME}-master has no usable public interface 'eth9'"),
             ({"nat_public_open_ports": [8088, 70000]},
-             "70000 in nat_public_ssh_port / nat_public_open_ports is not a TCP port"),
+             "nat_public_open_ports [8088, 70000]: 70000 is not a TCP port"),
         ]
         for extra_vars, message in bad_inputs:
             result = _nat(box, **extra_vars)
