@@ -7,6 +7,7 @@ loaded before the workers fork."""
 from __future__ import annotations
 
 import importlib.util
+import io
 import json
 import os
 import subprocess
@@ -16,6 +17,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+
+from hadoop_deploy import render, runner
 
 from .sandbox import PROJECT, ansible_env, run_local_play
 
@@ -148,3 +151,107 @@ def test_the_cached_module_scan_finds_what_mitogens_own_finds() -> None:
     # basic.py and the module_utils it imports were compiled once, for the first module.
     assert module_finder.compile.cache_info().hits > 40 * (len(_MODULES) - 1)
 
+
+
+# On PYTHONPATH as sitecustomize: before Ansible starts, does what a new Mitogen or Ansible
+# would: renames one name (HD_RENAME=module.name) in its module and in the code that reads
+# it, or (HD_ANSIBLE_VERSION) reports another ansible-core version. Only in the first
+# Python (ansible-playbook): the variables are taken out of the environment its children get.
+_SITECUSTOMIZE = """\
+import importlib, os, types
+rename, version = os.environ.pop("HD_RENAME", ""), os.environ.pop("HD_ANSIBLE_VERSION", "")
+
+def _renamed(code, old, new):
+    consts = tuple(_renamed(c, old, new) if isinstance(c, types.CodeType) else c for c in code.co_consts)
+    return code.replace(co_names=tuple(new if n == old else n for n in code.co_names), co_consts=consts)
+
+if rename:
+    where, _, old = rename.rpartition(".")
+    module = importlib.import_module(where)
+    setattr(module, old + "_renamed", getattr(module, old))
+    delattr(module, old)
+    for value in list(vars(module).values()):
+        for function in [value, *vars(value).values()] if isinstance(value, type) else [value]:
+            if isinstance(function, types.FunctionType) and function.__module__ == where:
+                function.__code__ = _renamed(function.__code__, old, old + "_renamed")
+if version:
+    import ansible.release
+    ansible.release.__version__ = version
+"""
+
+# For each patch of Mitogen's, a name of Mitogen's it assigns over or relies on.
+_PATCHED_NAMES = {
+    "cores": "ansible_mitogen.affinity.Policy",
+    "full-names": "ansible_mitogen.strategy.REDIRECTED_CONNECTION_PLUGINS",
+    "module-scan": "ansible_mitogen.module_finder.walk_imports",
+    "collection-dirs": "ansible_mitogen.planner._load_collections",
+}
+
+
+def _with_sitecustomize(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **env: str) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(_SITECUSTOMIZE)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")])))
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+
+
+def _cli_run(tmp_path: Path, play: dict) -> tuple[runner.RunResult, render.Progress, str]:
+    """Run PLAY on localhost the way `hadoop-deploy apply` runs site.yml; its summary too."""
+    playbook = tmp_path / "play.yml"
+    playbook.write_text(yaml.safe_dump([{"hosts": "localhost", "gather_facts": False, **play}]))
+    progress = render.Progress(io.StringIO(), live=False)
+    result = runner.run("test", progress, playbook=playbook,
+                        inventory='localhost ansible_connection=local ansible_python_interpreter="{{ ansible_playbook_python }}"\n')
+    return result, progress, render.summary(progress.tally, result.rc, result.seconds, result.artifacts_shown)
+
+
+@pytest.mark.parametrize("patch", sorted(_PATCHED_NAMES))
+def test_a_patch_whose_name_is_gone_is_left_out_with_a_warning_the_cli_shows(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, patch: str) -> None:
+    _with_sitecustomize(tmp_path, monkeypatch, HD_RENAME=_PATCHED_NAMES[patch])
+    result, progress, summary = _cli_run(tmp_path, {"tasks": [
+        # A collection's module under Mitogen (collection-dirs), templating a filter (warm-plugins).
+        {"name": "module", "community.general.read_csv": {"path": "/dev/null"}},
+        {"name": "filter", "ansible.builtin.debug": {"msg": "{{ '10.0.0.1' | ansible.utils.ipaddr }}"}},
+    ]})
+    assert result.rc == 0, summary
+    assert progress.tally.final_counts()["localhost"].ok == 2
+    warning = f"the strategy plugin's `{patch}` patch is left out"
+    assert [w for w in progress.tally.warnings if warning in w], progress.tally.warnings
+    assert f"Warnings:\n  - {warning}" in summary
+    assert sum(warning in w for w in progress.tally.warnings) == 1
+
+
+def test_patches_are_all_applied_and_each_can_be_turned_off(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    plugin = _load_plugin()
+    assert plugin.APPLIED == set(plugin.PATCH_NAMES) == {*_PATCHED_NAMES, "warm-plugins"}
+    monkeypatch.setenv(plugin.PATCHES_OFF_ENV, "module-scan,bogus")
+    result, progress, summary = _cli_run(tmp_path, {"tasks": [{"name": "ping", "ansible.builtin.ping": {}}]})
+    assert result.rc == 0, summary
+    assert progress.tally.warnings == [
+        f"{plugin.PATCHES_OFF_ENV} names no patch bogus (known: {', '.join(plugin.PATCH_NAMES)}, all)"]
+
+
+def test_an_ansible_core_outside_the_tested_range_stops_the_run_with_a_clear_message(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _with_sitecustomize(tmp_path, monkeypatch, HD_ANSIBLE_VERSION="2.20.1")
+    result, progress, summary = _cli_run(tmp_path, {"tasks": [{"name": "ping", "ansible.builtin.ping": {}}]})
+    assert result.rc != 0
+    assert not progress.tally.hosts
+    message = " ".join(" ".join(progress.tally.errors).split())
+    assert "ansible-core 2.20.1 is not supported: hadoop-deploy is tested with ansible-core 2.19.x" in message
+    assert "pip install 'ansible-core==" in message, message
+
+
+def test_the_warm_plugins_patch_is_left_out_when_ansible_renames_what_it_reads(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Ansible's own code calls these methods too: renamed in place, Ansible itself would break.
+    from ansible.playbook.role import Role
+
+    monkeypatch.delattr(Role, "get_all_dependencies")
+    plugin = _load_plugin()
+    assert "warm-plugins" not in plugin.APPLIED
+    assert "module-scan" in plugin.APPLIED
