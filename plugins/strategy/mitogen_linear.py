@@ -43,15 +43,13 @@ from ansible.plugins.loader import filter_loader, test_loader
 from ansible.plugins.strategy.linear import StrategyModule as _Linear
 from ansible.utils.display import Display
 
-# The ansible-core releases the playbooks and these patches are tested with: [low, high).
-ANSIBLE_CORE = ((2, 19), (2, 20))
+# The ansible-core release series the playbooks and these patches are tested with.
+ANSIBLE_CORE = (2, 19)
 PATCHES_OFF_ENV = "HADOOP_DEPLOY_PATCHES_OFF"
 
 
 def _version_error(version: str) -> str | None:
-    found = tuple(int(part) for part in re.findall(r"\d+", version)[:2])
-    low, high = ANSIBLE_CORE
-    if low <= found < high:
+    if tuple(int(part) for part in re.findall(r"\d+", version)[:2]) == ANSIBLE_CORE:
         return None
     try:  # the pin, from the installed hadoop-deploy's own requirements
         from importlib.metadata import requires
@@ -59,11 +57,10 @@ def _version_error(version: str) -> str | None:
         pin = next((r for r in requires("hadoop-deploy") or [] if r.startswith("ansible-core")), "")
     except Exception:
         pin = ""
-    install = f"pip install '{pin}'" if pin else "pip install the ansible-core that pyproject.toml pins"
+    series = ".".join(map(str, ANSIBLE_CORE))
     return (f"ansible-core {version} is not supported: hadoop-deploy is tested with ansible-core "
-            f"{'.'.join(map(str, low))}.x (from {'.'.join(map(str, low))} up to, not including, "
-            f"{'.'.join(map(str, high))}). Install the tested version in the Python that runs "
-            f"ansible-playbook: {install}")
+            f"{series}.x only. Install that in the Python that runs ansible-playbook: "
+            + (f"pip install '{pin}'" if pin else "pip install the ansible-core pyproject.toml pins"))
 
 
 _problem = _version_error(ansible.release.__version__)
@@ -118,7 +115,7 @@ def _need(owner: object, *names: str) -> None:
     """Each NAME is an attribute of OWNER (a module or class)."""
     for name in names:
         if not hasattr(owner, name):
-            raise _Missing(f"{getattr(owner, '__name__', owner)}.{name}")
+            raise _Missing(f"{getattr(owner, '__name__', owner)} has no `{name}`")
 
 
 def _need_read(module: types.ModuleType, *names: str) -> None:
@@ -126,7 +123,7 @@ def _need_read(module: types.ModuleType, *names: str) -> None:
     found = _names_read(module)
     for name in names:
         if name not in found:
-            raise _Missing(f"`{name}` (read by {module.__name__} no more)")
+            raise _Missing(f"{module.__name__} no longer reads `{name}`")
 
 
 # Every patch by name, in the order they are applied (those of Mitogen only with Mitogen).
@@ -158,9 +155,9 @@ def _apply_patches() -> list[str]:
             patch()  # checks its names before it changes anything
         except _Missing as exc:
             warnings.append(
-                f"the strategy plugin's `{name}` patch is left out: {exc} is not in the installed "
-                f"Mitogen or Ansible (a version other than the tested one?); the run goes on "
-                f"without it, slower. pyproject.toml pins the tested versions.")
+                f"the strategy plugin's `{name}` patch is left out: {exc} (a Mitogen or Ansible "
+                f"other than the tested ones? pyproject.toml pins them); the run goes on without "
+                f"it, slower.")
         else:
             APPLIED.add(name)
     return warnings
