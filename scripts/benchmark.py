@@ -9,10 +9,11 @@ figures of each side by side. Not a test: it asserts nothing about speed.
 
 With --patches, also runs the no-op re-run with each of the strategy plugin's patches
 turned off in turn (HADOOP_DEPLOY_PATCHES_OFF, plugins/strategy/mitogen_linear.py), and
-with all of them off (plain Mitogen), --rounds times interleaved, and prints the medians.
+with all of them off (plain Mitogen), --rounds times interleaved, and prints the medians;
+--patches a,b only those (and every patch on), without the all-off variant.
 
 Usage: .venv/bin/python scripts/benchmark.py [--workers N] [--connections ssh,docker] [--keep]
-                                             [--patches [--rounds N]]
+                                             [--patches [LIST] [--rounds N]]
 Targets on a 2-core machine: fresh -> verified <= 300 s, no-op re-run <= 30 s.
 """
 
@@ -92,7 +93,7 @@ class Figures:
 
 
 def measure(connection: str, workers: int, strategy: str | None, keep: bool,
-            log: Callable[[str], Path | None], patches: tuple[str, ...] = (), rounds: int = 0) -> Figures:
+            log: Callable[[str], Path | None], variants: tuple[str, ...] = (), rounds: int = 0) -> Figures:
     """One sandbox reached by `connection`: fresh hosts -> verified, then a no-op re-run."""
     nodes = [{"name": f"{NAME}-master", "groups": ["master"]}] + [
         {"name": f"{NAME}-worker{i}", "groups": ["workers"]} for i in range(1, workers + 1)
@@ -119,7 +120,7 @@ def measure(connection: str, workers: int, strategy: str | None, keep: bool,
             verify_s, _ = timed("playbooks/verify.yml", log=log(f"{connection}-2-verify"))
             rerun_s, rerun_out = timed("site.yml", log=log(f"{connection}-3-site-rerun"))
             # Interleaved, so that the machine's drift spreads over every variant alike.
-            without: dict[str, list[float]] = {off: [] for off in ("", *patches, "all")} if patches else {}
+            without: dict[str, list[float]] = {off: [] for off in variants}
             for n in range(1, rounds + 1):
                 for off in without:
                     seconds, out = timed("site.yml", patches_off=off,
@@ -142,8 +143,9 @@ def main() -> int:
     parser.add_argument("--strategy", metavar="NAME",
                         help="run site.yml and verify with this strategy instead of ansible.cfg's "
                              "(linear: without Mitogen)")
-    parser.add_argument("--patches", action="store_true",
-                        help="also time the no-op re-run with each strategy-plugin patch off, and all off")
+    parser.add_argument("--patches", nargs="?", const="", metavar="LIST",
+                        help="also time the no-op re-run with each strategy-plugin patch off (or those "
+                             "in the comma-separated LIST), and all off")
     parser.add_argument("--rounds", type=int, default=3, metavar="N",
                         help="with --patches: no-op re-runs per variant (default 3; medians printed)")
     parser.add_argument("--log-dir", type=Path, metavar="DIR",
@@ -153,9 +155,15 @@ def main() -> int:
     unknown = set(connections) - set(sandbox.CONNECTIONS)
     if unknown or not connections:
         parser.error(f"--connections takes {', '.join(sandbox.CONNECTIONS)} (got {args.connections!r})")
-    if args.patches and (args.strategy or args.rounds < 1):
-        parser.error("--patches measures the default strategy's patches: no --strategy, --rounds >= 1")
-    patches = patch_names() if args.patches else ()
+    variants: tuple[str, ...] = ()  # HADOOP_DEPLOY_PATCHES_OFF of each no-op variant
+    if args.patches is not None:
+        if args.strategy or args.rounds < 1:
+            parser.error("--patches measures the default strategy's patches: no --strategy, --rounds >= 1")
+        known = patch_names()
+        chosen = tuple(p for p in args.patches.split(",") if p)
+        if set(chosen) - set(known):
+            parser.error(f"--patches takes names from {', '.join(known)} (got {args.patches!r})")
+        variants = ("", *chosen) if chosen else ("", *known, "all")
     if args.log_dir:
         args.log_dir.mkdir(parents=True, exist_ok=True)
 
@@ -163,7 +171,7 @@ def main() -> int:
         return args.log_dir / f"{name}.log" if args.log_dir else None
 
     figures = {c: measure(c, args.workers, args.strategy, args.keep and c == connections[-1], log,
-                          patches, args.rounds) for c in connections}
+                          variants, args.rounds) for c in connections}
 
     print(f"hosts: 1 master + {args.workers} workers, {os.cpu_count()} cores, "
           f"strategy {args.strategy or 'from ansible.cfg'}")
@@ -178,13 +186,13 @@ def main() -> int:
     for label, attr, target in rows:
         print(f"{label + ':':36}" + "".join(f"{getattr(figures[c], attr):14.1f} s" for c in connections) + target)
     print(f"{'changed in the no-op re-run:':36}" + "".join(f"{figures[c].rerun_changed:16d}" for c in connections))
-    if patches:
-        print(f"\nno-op re-run, median of {args.rounds} (each run: " + "; ".join(
-            f"{c} " + " / ".join(f"{s:.1f}" for s in figures[c].without[""]) for c in connections) + " s with every patch):")
+    if variants:
+        print(f"\nno-op re-run, median of {args.rounds} (each round's runs in order, one after another):")
         for off in figures[connections[0]].without:
             label = {"": "every patch (the default)", "all": "no patch (plain Mitogen)"}.get(off, f"without {off}")
             print(f"{label + ':':36}" + "".join(
-                f"{statistics.median(figures[c].without[off]):14.1f} s" for c in connections))
+                f"{statistics.median(figures[c].without[off]):14.1f} s  ("
+                + ", ".join(f"{s:.1f}" for s in figures[c].without[off]) + ")" for c in connections))
     return 0
 
 
