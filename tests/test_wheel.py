@@ -40,7 +40,17 @@ def test_the_wheel_installs_and_runs_from_any_directory(tmp_path: Path) -> None:
            if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME") and not k.startswith("ANSIBLE_")}
     dist, venv, work, data = (tmp_path / d for d in ("dist", "venv", "work", "data"))
     work.mkdir()
-    built = _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", dist, PROJECT,
+    # Built from a copy of the files git has or would add: a build in the tree leaves build/
+    # there (a second copy of every playbook for the linters) and packs stray files.
+    files = _run("git", "ls-files", "-z", "--cached", "--others", "--exclude-standard",
+                 cwd=PROJECT, env=env, timeout=60)
+    assert files.returncode == 0, files.stderr
+    source = tmp_path / "source"
+    for name in filter(None, files.stdout.split("\0")):
+        if (PROJECT / name).is_file():
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(PROJECT / name, source / name)
+    built = _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", dist, source,
                  cwd=tmp_path, env=env, timeout=600)
     assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
     wheel = next(dist.glob("hadoop_deploy-*.whl"))

@@ -13,13 +13,10 @@ measures by turning it off (HADOOP_DEPLOY_PATCHES_OFF=name,name or `all`):
 - `full-names`: a connection named by its full name (`community.docker.docker`, as
   Molecule's docker driver and the sandbox's inventories write it; `ansible.builtin.ssh`)
   is taken over like its short name (Mitogen otherwise leaves such hosts to Ansible);
-- `module-scan`: the scan of a module's imports (which module_utils to send with it)
-  compiles each file once per run, not once per module that imports it;
-- `warm-plugins`: before a play's workers fork, the controller loads Ansible's own Jinja
-  filters and tests and those the play's roles name by collection (`ansible.utils.ipaddr`):
-  each worker otherwise loads them again for the one task it templates;
-- `collection-dirs`: the installed collections' directories are listed once per run, not
-  once per task and host.
+- `collection-dirs`: the installed collections' directories are listed once per run, in
+  the controller before a play's workers fork, not once per task and host.
+Two more were taken out when the benchmark gave them no gain of their own: loading the
+play's Jinja plugins before the workers fork, and caching Mitogen's scan of a module's imports.
 
 Each patch assigns over names of Mitogen or Ansible: they are checked when this file loads,
 and a patch whose names are gone (a new Mitogen or Ansible renamed them) is left out with
@@ -35,11 +32,9 @@ import os
 import re
 import types
 from collections.abc import Callable
-from pathlib import Path
 
 import ansible.release
 from ansible.errors import AnsibleError
-from ansible.plugins.loader import filter_loader, test_loader
 from ansible.plugins.strategy.linear import StrategyModule as _Linear
 from ansible.utils.display import Display
 
@@ -81,12 +76,6 @@ _FULL_NAMES = {
     "ansible.builtin.local": "local",
 }
 
-# A collection filter or test named in a role: `| ansible.utils.ipaddr(...)`, `is a.b.c`,
-# `map('community.general.dict_kv', ...)`, `select('a.b.c')`.
-_FQCN = re.compile(r"""(?:\|\s*|\bis(?:\s+not)?\s+|\b(?:map|select|reject)\s*\(\s*['"])"""
-                   r"([a-z0-9_]+\.[a-z0-9_]+\.[a-z0-9_]+)\b")
-
-
 class _Missing(Exception):
     """A name a patch assigns over or calls is not where the patch expects it."""
 
@@ -127,7 +116,7 @@ def _need_read(module: types.ModuleType, *names: str) -> None:
 
 
 # Every patch by name, in the order they are applied (those of Mitogen only with Mitogen).
-PATCH_NAMES = ("cores", "full-names", "module-scan", "collection-dirs", "warm-plugins")
+PATCH_NAMES = ("cores", "full-names", "collection-dirs")
 PATCHES: dict[str, Callable[[], None]] = {}
 
 
@@ -163,55 +152,8 @@ def _apply_patches() -> list[str]:
     return warnings
 
 
-def _play_plugin_names(play) -> set[str]:
-    """The filters and tests the play's file and roles (dependencies included) name by FQCN."""
-    files = {Path(play.get_path().rpartition(":")[0])}
-    roles = list(play.get_roles())
-    for role in list(roles):
-        roles.extend(role.get_all_dependencies())
-    for path in {role.get_role_path() for role in roles}:
-        for child in ("tasks", "handlers", "vars", "defaults", "templates"):
-            files.update(Path(path, child).rglob("*"))
-    names = set()
-    for file in files:
-        if file.is_file():
-            names.update(_FQCN.findall(file.read_text(errors="replace")))
-    return names
-
-
-def _warm_template_plugins(play) -> None:
-    """Load in the controller what every forked worker would load again for its one task."""
-    # Ansible's own filters and tests come all together with any one of them.
-    names = {"ansible.builtin.bool"} | _play_plugin_names(play)
-    for loader in (filter_loader, test_loader):
-        for name in sorted(names):
-            try:
-                loader.get(name)
-            except Exception:  # not a plugin of this kind, or missing: a worker will say so
-                pass
-
-
-@_patch("warm-plugins")
-def _patch_warm_plugins() -> None:
-    from ansible.playbook.play import Play
-    from ansible.playbook.role import Role
-
-    _need(Play, "get_path", "get_roles")
-    _need(Role, "get_all_dependencies", "get_role_path")
-
-
-class _WarmTemplatePlugins:
-    def run(self, iterator, play_context):
-        if "warm-plugins" in APPLIED:
-            _warm_template_plugins(iterator._play)
-        if "collection-dirs" in APPLIED:
-            _collection_dirs()  # listed once in the controller, before the workers fork
-        return super().run(iterator, play_context)
-
-
 if _mitogen is not None:
     import ansible_mitogen.affinity
-    import ansible_mitogen.module_finder as _finder
     import ansible_mitogen.process
 
     @_patch("cores")
@@ -221,18 +163,6 @@ if _mitogen is not None:
         if (os.cpu_count() or 1) < 4:
             # The base Policy's methods do nothing; Mitogen reads `policy` at each use.
             ansible_mitogen.affinity.policy = ansible_mitogen.affinity.Policy()
-
-    @_patch("module-scan")
-    def _patch_module_scan() -> None:
-        # The scan reads each file and calls `compile` and `walk_imports` by their
-        # module-level names: the same source gives the same code object, whose imports
-        # are listed once.
-        _need(_finder, "walk_imports")
-        _need_read(_finder, "compile", "walk_imports")
-        walk_imports = _finder.walk_imports
-        _finder.compile = functools.lru_cache(maxsize=None)(compile)
-        _finder.walk_imports = functools.lru_cache(maxsize=None)(
-            lambda code, prefix=None: tuple(walk_imports(code, prefix)))
 
     @_patch("full-names")
     def _patch_full_names() -> None:
@@ -274,14 +204,17 @@ if _mitogen is not None:
     for _warning in _apply_patches():
         Display().warning(_warning)
 
-    class StrategyModule(_WarmTemplatePlugins, _mitogen.StrategyMixin, _Linear):
-        pass
+    class StrategyModule(_mitogen.StrategyMixin, _Linear):
+        def run(self, iterator, play_context):
+            if "collection-dirs" in APPLIED:
+                _collection_dirs()  # in the controller: every forked worker has it then
+            return super().run(iterator, play_context)
 
 else:
     for _warning in _apply_patches():
         Display().warning(_warning)
 
-    class StrategyModule(_WarmTemplatePlugins, _Linear):
+    class StrategyModule(_Linear):
         def __init__(self, *args, **kwargs):
             Display().warning(
                 f"Mitogen is not installed in the Python that runs Ansible ({_MISSING}); "
