@@ -71,7 +71,7 @@ def run_site(
     if inventory is None:
         return 1
     if not SITE_PLAYBOOK.is_file():
-        raise UserError(f"{display_path(SITE_PLAYBOOK)} is missing", "run hadoop-deploy from a complete checkout of the project")
+        raise UserError(f"{display_path(SITE_PLAYBOOK)} is missing", "reinstall the package, or run hadoop-deploy from a complete checkout of the project")
     mode = " (check mode: nothing will change)" if check else ""
     out.write(f"Running {SITE_PLAYBOOK.name} on {display_path(path)}{mode}\n")
     out.flush()

@@ -5,7 +5,7 @@ over that connection, instead of starting `docker exec`/SSH, a new Python and an
 module payload for every task on every host. Measured on the 2-core sandbox: a no-op
 site.yml run 130 s -> 56 s, with the controller using 49 CPU-s instead of 86.
 
-On top of Mitogen, each a named patch (PATCHES) that `scripts/benchmark.py --patches`
+On top of Mitogen, each a named patch (PATCH_NAMES) that `scripts/benchmark.py --patches`
 measures by turning it off (HADOOP_DEPLOY_PATCHES_OFF=name,name or `all`):
 - `cores`: on a machine with fewer than 4 cores, Mitogen does not pin processes to cores.
   Its policy there keeps one core for its connection multiplexer and puts the controller
@@ -18,11 +18,11 @@ measures by turning it off (HADOOP_DEPLOY_PATCHES_OFF=name,name or `all`):
 Two more were taken out when the benchmark gave them no gain of their own: loading the
 play's Jinja plugins before the workers fork, and caching Mitogen's scan of a module's imports.
 
-Each patch assigns over names of Mitogen or Ansible: they are checked when this file loads,
-and a patch whose names are gone (a new Mitogen or Ansible renamed them) is left out with
-a warning, the run goes on with plain Mitogen for that part. Without Mitogen in the Python
+Each patch assigns over names of Mitogen's (and Ansible's): they are checked when this file
+loads, and a patch whose names are gone (a new Mitogen renamed them) is left out with a
+warning; the run goes on with plain Mitogen for that part. Without Mitogen in the Python
 running Ansible, the run goes on with Ansible's own linear strategy and says so once. An
-ansible-core outside ANSIBLE_CORE (the range the project is tested with) stops the run.
+ansible-core outside ANSIBLE_CORE (the series the project is tested with) stops the run.
 """
 
 from __future__ import annotations
