@@ -70,6 +70,7 @@ def test_without_mitogen_the_run_goes_on_with_a_warning(tmp_path: Path) -> None:
 # Runs in the forked worker, before any module: whether the collection directories Mitogen
 # sends along with a module are the ones Ansible lists, and were listed before the fork.
 _COLLECTIONS_PROBE = """\
+import sys
 from ansible.collections.list import list_collection_dirs
 from ansible.plugins.action import ActionBase
 
