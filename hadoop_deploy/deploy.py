@@ -117,7 +117,8 @@ def run_playbook(
     if inventory is None:
         return 1
     if not playbook.is_file():
-        raise UserError(f"{display_path(playbook)} is missing", "run hadoop-deploy from a complete checkout of the project")
+        raise UserError(f"{display_path(playbook)} is missing",
+                        "reinstall the package, or run hadoop-deploy from a complete checkout of the project")
     mode = " (check mode: nothing will change)" if check else ""
     out.write(f"Running {playbook.name} on {display_path(path)}{mode}\n")
     out.flush()

@@ -86,4 +86,6 @@ def execute(path: Path, words: list[str], limit: str | None = None,
             err.write(render.summary(tally, result.rc, result.seconds, result.artifacts_shown) + "\n")
         return result.rc or 1
     out.write(render_outputs(rows) + "\n")
+    for warning in tally.warnings:
+        err.write(f"warning: {warning}\n")
     return result.rc

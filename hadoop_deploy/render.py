@@ -56,6 +56,7 @@ class Tally:
     stats: dict[str, dict[str, int]] | None = None
     custom_stats: dict[str, Any] = field(default_factory=dict)  # set_stats data
     errors: list[str] = field(default_factory=list)  # Ansible's own errors (no host involved)
+    warnings: list[str] = field(default_factory=list)  # Ansible's and its plugins' warnings, once each
 
     def host(self, name: str) -> HostCounts:
         return self.hosts.setdefault(name, HostCounts())
@@ -78,6 +79,10 @@ class Tally:
                 self.host(host)
         elif kind in ("verbose", "error") and "ERROR" in str(event.get("stdout", "")):
             self.errors.append(_strip_ansi(str(event["stdout"])).strip())
+        elif kind == "warning":
+            text = " ".join(_strip_ansi(str(event.get("stdout", ""))).removeprefix("[WARNING]:").split())
+            if text and text not in self.warnings:
+                self.warnings.append(text)
 
     def _feed_host(self, kind: str, data: dict[str, Any]) -> None:
         host = str(data["host"])
@@ -318,6 +323,8 @@ def changes_text(tally: Tally) -> str:
 def summary(tally: Tally, rc: int, seconds: float, artifacts: str, plan: bool = False) -> str:
     """The end of a run: per-host table, failures with their messages, result and artifacts."""
     parts = ["", summary_table(tally)]
+    if tally.warnings:
+        parts += ["", "Warnings:", *[f"  - {w}" for w in tally.warnings]]
     if tally.errors and not tally.hosts:
         parts += ["", "Ansible stopped before reaching any host:", *[f"  {e}" for e in tally.errors[-5:]]]
     if tally.failures:

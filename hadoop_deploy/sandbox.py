@@ -7,6 +7,7 @@ scenario uses; this module only chooses the names, writes inventory/local/ and r
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -24,9 +25,11 @@ from .image import CURRENT_TAG, ImageError, ensure_image
 from .paths import LOCAL_INVENTORY, PLAYBOOKS_DIR, display_path
 from .tunnel import WEB_UIS, admin_user
 
-NAME = "hd-local"
+# Another name and private network, for a second sandbox beside this one (as CI's check of
+# the wheel): HADOOP_DEPLOY_SANDBOX_NAME, HADOOP_DEPLOY_SANDBOX_CIDR (create.yml checks them).
+NAME = os.environ.get("HADOOP_DEPLOY_SANDBOX_NAME") or "hd-local"
 MASTER = f"{NAME}-master"
-PRIVATE_CIDR = "10.42.100.0/24"
+PRIVATE_CIDR = os.environ.get("HADOOP_DEPLOY_SANDBOX_CIDR") or "10.42.100.0/24"
 # Where each node's named volume <node>-data is mounted: the Hadoop data lives there, so
 # that `down` and `up` again find it (`down --purge` removes the volumes).
 DATA_PATH = "/srv/hadoop"

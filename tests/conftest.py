@@ -29,6 +29,7 @@ LONGEST = (
     "test_molecule_scenario[docker]",
     "test_molecule_scenario[cluster]",
     "test_sandbox_cluster_from_up_to_down",
+    "test_the_wheel_installs_and_runs_from_any_directory",
 )
 
 

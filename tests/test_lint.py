@@ -33,3 +33,11 @@ def test_hadoop_templates_end_with_one_newline() -> None:
     for template in templates:
         text = template.read_text()
         assert text.endswith("\n") and not text.endswith("\n\n"), template.name
+
+
+def test_no_variables_beside_the_playbooks() -> None:
+    # Ansible reads group_vars/ and host_vars/ beside the playbook for every inventory: a value
+    # there overrides each inventory's own group_vars/all.yml (the reference is docs/settings.yml).
+    dirs = {PROJECT} | {p.parent for p in (PROJECT / "playbooks").rglob("*.yml")}
+    found = sorted(str(d / sub) for d in dirs for sub in ("group_vars", "host_vars") if (d / sub).exists())
+    assert found == [], f"variables in Ansible's load path for every inventory: {found}"

@@ -1,21 +1,21 @@
 """The project's default strategy (ansible.cfg: plugins/strategy/mitogen_linear.py), run for
 real by ansible-playbook: modules run inside Mitogen's interpreter, a connection given by its
 full name is taken over too, and without Mitogen the run still works, with a warning. What
-the plugin caches gives what Mitogen's own code gives, and the play's Jinja plugins are
-loaded before the workers fork."""
+the plugin caches gives what Mitogen's own code gives. A patch whose Mitogen name is gone is
+left out with a warning the command shows; an untested ansible-core stops the run."""
 
 from __future__ import annotations
 
 import importlib.util
-import json
+import io
 import os
-import subprocess
-import sys
 import types
 from pathlib import Path
 
 import pytest
 import yaml
+
+from hadoop_deploy import render, runner
 
 from .sandbox import PROJECT, ansible_env, run_local_play
 
@@ -67,49 +67,34 @@ def test_without_mitogen_the_run_goes_on_with_a_warning(tmp_path: Path) -> None:
     assert out.count("Mitogen is not installed") == 1
 
 
-# Runs in the forked worker, before any module: which of ansible.utils' filter modules are
-# loaded there already; under Mitogen, whether the collection directories it sends along
-# with a module are the ones Ansible lists.
-_WARM_PROBE = """\
+# Runs in the forked worker, before any module: whether the collection directories Mitogen
+# sends along with a module are the ones Ansible lists, and were listed before the fork.
+_COLLECTIONS_PROBE = """\
 import sys
 from ansible.collections.list import list_collection_dirs
 from ansible.plugins.action import ActionBase
 
 class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
-        prefix = 'ansible_collections.ansible.utils.plugins.filter.'
-        result = {'changed': False, 'loaded': sorted(m for m in sys.modules if m.startswith(prefix))}
-        if 'ansible_mitogen.planner' in sys.modules:
-            invocation = type('Invocation', (), {'_extra_sys_paths': set()})()
-            sys.modules['ansible_mitogen.planner']._load_collections(invocation)
-            result['collections'] = sorted(invocation._extra_sys_paths)
-            result['listed'] = sorted(path.decode() for path in list_collection_dirs())
-        return result
+        load = sys.modules['ansible_mitogen.planner']._load_collections
+        cached = load.__globals__['_collection_dirs'].cache_info().currsize
+        invocation = type('Invocation', (), {'_extra_sys_paths': set()})()
+        load(invocation)
+        return {'changed': False, 'cached_before': cached, 'collections': sorted(invocation._extra_sys_paths),
+                'listed': sorted(path.decode() for path in list_collection_dirs())}
 """
 
 
-@pytest.mark.parametrize("strategy", ["mitogen_linear", "linear"])
-def test_the_plays_filters_are_loaded_before_the_workers_fork(tmp_path: Path, strategy: str) -> None:
-    # The role names ansible.utils.ipaddr in a default nothing uses: no worker templates it.
-    role = tmp_path / "roles" / "warm"
-    (role / "defaults").mkdir(parents=True)
-    (role / "defaults" / "main.yml").write_text("unused: \"{{ '10.0.0.1' | ansible.utils.ipaddr }}\"\n")
-    (role / "tasks").mkdir()
-    (role / "tasks" / "main.yml").write_text(yaml.safe_dump([{"name": "probe", "warm_probe": {}, "register": "r"}]))
+def test_the_collection_dirs_are_ansibles_listed_in_the_controller_before_the_fork(tmp_path: Path) -> None:
     (tmp_path / "action_plugins").mkdir()
-    (tmp_path / "action_plugins" / "warm_probe.py").write_text(_WARM_PROBE)
-    env = ansible_env()
-    env["ANSIBLE_STRATEGY"] = strategy
+    (tmp_path / "action_plugins" / "collections_probe.py").write_text(_COLLECTIONS_PROBE)
     proc, result = run_local_play(tmp_path, {
         "vars": {"ansible_python_interpreter": "{{ ansible_playbook_python }}"},
-        "roles": [str(role)],
-    }, env=env)
+        "tasks": [{"name": "probe", "collections_probe": {}, "register": "r"}],
+    })
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
-    if strategy == "linear":  # Ansible's own: each worker loads what it templates, no more
-        assert result["loaded"] == []
-    else:
-        assert "ansible_collections.ansible.utils.plugins.filter.ipaddr" in result["loaded"]
-        assert result["collections"] == result["listed"] != []
+    assert result["cached_before"] == 1
+    assert result["collections"] == result["listed"] != []
 
 
 def _load_plugin() -> types.ModuleType:
@@ -120,31 +105,99 @@ def _load_plugin() -> types.ModuleType:
     return module
 
 
-_MODULES = ["file", "copy", "stat", "apt", "user", "systemd_service", "getent", "unarchive"]
+# On PYTHONPATH as sitecustomize: before Ansible starts, does what a new Mitogen or Ansible
+# would: renames one name (HD_RENAME=module.name) in its module and in the code that reads
+# it, or (HD_ANSIBLE_VERSION) reports another ansible-core version. Only in the first
+# Python (ansible-playbook): the variables are taken out of the environment its children get.
+_SITECUSTOMIZE = """\
+import importlib, os, types
+rename, version = os.environ.pop("HD_RENAME", ""), os.environ.pop("HD_ANSIBLE_VERSION", "")
 
-# Mitogen's own scan, in a Python without the plugin.
-_SCAN = """\
-import json, os, sys
-import ansible.executor.module_common as common, ansible.modules
-from ansible_mitogen import module_finder
-base = os.path.dirname(ansible.modules.__file__)
-print(json.dumps([module_finder.scan('ansible.modules.' + name, os.path.join(base, name + '.py'),
-                                     (common._MODULE_UTILS_PATH,)) for name in sys.argv[1:]]))
+def _renamed(code, old, new):
+    consts = tuple(_renamed(c, old, new) if isinstance(c, types.CodeType) else c for c in code.co_consts)
+    return code.replace(co_names=tuple(new if n == old else n for n in code.co_names), co_consts=consts)
+
+if rename:
+    where, _, old = rename.rpartition(".")
+    module = importlib.import_module(where)
+    setattr(module, old + "_renamed", getattr(module, old))
+    delattr(module, old)
+    for value in list(vars(module).values()):
+        for function in [value, *vars(value).values()] if isinstance(value, type) else [value]:
+            if isinstance(function, types.FunctionType) and function.__module__ == where:
+                function.__code__ = _renamed(function.__code__, old, old + "_renamed")
+if version:
+    import ansible.release
+    ansible.release.__version__ = version
 """
 
+# For each patch, a name of Mitogen's it assigns over or relies on.
+_PATCHED_NAMES = {
+    "cores": "ansible_mitogen.affinity.Policy",
+    "full-names": "ansible_mitogen.strategy.REDIRECTED_CONNECTION_PLUGINS",
+    "collection-dirs": "ansible_mitogen.planner._load_collections",
+}
 
-def test_the_cached_module_scan_finds_what_mitogens_own_finds() -> None:
-    own = subprocess.run([sys.executable, "-c", _SCAN, *_MODULES], capture_output=True, text=True,
-                         check=True, cwd=PROJECT)
-    _load_plugin()  # patches Mitogen's module_finder, in this process
-    import ansible.executor.module_common as common
-    import ansible.modules
-    from ansible_mitogen import module_finder
 
-    base = os.path.dirname(ansible.modules.__file__)
-    cached = [module_finder.scan(f"ansible.modules.{name}", os.path.join(base, f"{name}.py"),
-                                 (common._MODULE_UTILS_PATH,)) for name in _MODULES]
-    assert [[list(entry) for entry in found] for found in cached] == json.loads(own.stdout)
-    # basic.py and the module_utils it imports were compiled once, for the first module.
-    assert module_finder.compile.cache_info().hits > 40 * (len(_MODULES) - 1)
+def _with_sitecustomize(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **env: str) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(_SITECUSTOMIZE)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")])))
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
 
+
+def _cli_run(tmp_path: Path, play: dict) -> tuple[runner.RunResult, render.Progress, str]:
+    """Run PLAY on localhost the way `hadoop-deploy apply` runs site.yml; its summary too."""
+    playbook = tmp_path / "play.yml"
+    playbook.write_text(yaml.safe_dump([{"hosts": "localhost", "gather_facts": False, **play}]))
+    progress = render.Progress(io.StringIO(), live=False)
+    result = runner.run("test", progress, playbook=playbook,
+                        inventory='localhost ansible_connection=local ansible_python_interpreter="{{ ansible_playbook_python }}"\n')
+    return result, progress, render.summary(progress.tally, result.rc, result.seconds, result.artifacts_shown)
+
+
+@pytest.mark.parametrize("patch", sorted(_PATCHED_NAMES))
+def test_a_patch_whose_name_is_gone_is_left_out_with_a_warning_the_cli_shows(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, patch: str) -> None:
+    _with_sitecustomize(tmp_path, monkeypatch, HD_RENAME=_PATCHED_NAMES[patch])
+    result, progress, summary = _cli_run(tmp_path, {"tasks": [
+        # A collection's module under Mitogen (collection-dirs), templating a collection's filter.
+        {"name": "module", "community.general.read_csv": {"path": "/dev/null"}},
+        {"name": "filter", "ansible.builtin.debug": {"msg": "{{ '10.0.0.1' | ansible.utils.ipaddr }}"}},
+    ]})
+    assert result.rc == 0, summary
+    assert progress.tally.final_counts()["localhost"].ok == 2
+    warning = f"the strategy plugin's `{patch}` patch is left out"
+    assert [w for w in progress.tally.warnings if warning in w], progress.tally.warnings
+    assert f"Warnings:\n  - {warning}" in summary
+    assert sum(warning in w for w in progress.tally.warnings) == 1
+
+
+def test_every_patch_is_applied_and_each_can_be_turned_off_by_name(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    plugin = _load_plugin()
+    assert plugin.APPLIED == set(plugin.PATCH_NAMES) == set(_PATCHED_NAMES)
+    for name in plugin.PATCH_NAMES:  # what scripts/benchmark.py --patches does
+        monkeypatch.setenv(plugin.PATCHES_OFF_ENV, name)
+        assert _load_plugin().APPLIED == set(plugin.PATCH_NAMES) - {name}
+    monkeypatch.setenv(plugin.PATCHES_OFF_ENV, "all")
+    assert _load_plugin().APPLIED == set()
+    # A name that is no patch is said, in the summary the command prints.
+    monkeypatch.setenv(plugin.PATCHES_OFF_ENV, "cores,bogus")
+    result, progress, summary = _cli_run(tmp_path, {"tasks": [{"name": "ping", "ansible.builtin.ping": {}}]})
+    assert result.rc == 0, summary
+    assert progress.tally.warnings == [
+        f"{plugin.PATCHES_OFF_ENV} names no patch bogus (known: {', '.join(plugin.PATCH_NAMES)}, all)"]
+
+
+def test_an_ansible_core_outside_the_tested_range_stops_the_run_with_a_clear_message(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _with_sitecustomize(tmp_path, monkeypatch, HD_ANSIBLE_VERSION="2.20.1")
+    result, progress, summary = _cli_run(tmp_path, {"tasks": [{"name": "ping", "ansible.builtin.ping": {}}]})
+    assert result.rc != 0
+    assert not progress.tally.hosts
+    message = " ".join(" ".join(progress.tally.errors).split())
+    assert "ansible-core 2.20.1 is not supported: hadoop-deploy is tested with ansible-core 2.19.x only" in message
+    assert "pip install 'ansible-core==" in message, message

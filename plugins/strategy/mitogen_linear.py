@@ -5,24 +5,24 @@ over that connection, instead of starting `docker exec`/SSH, a new Python and an
 module payload for every task on every host. Measured on the 2-core sandbox: a no-op
 site.yml run 130 s -> 56 s, with the controller using 49 CPU-s instead of 86.
 
-Six things are added to Mitogen here:
-- on a machine with fewer than 4 cores, Mitogen does not pin processes to cores. Its policy
-  there keeps one core for its connection multiplexer and puts the controller and every
-  worker on the other, so they share one core while the first sits mostly idle (and the
-  sandbox's hosts compete for both). Measured on 2 cores, a no-op site.yml run: 47 s
-  pinned, 32 s not. On 4 or more cores Mitogen's own policy stays (not measured here);
-- a connection named by its full name (`community.docker.docker`, as Molecule's docker
-  driver writes it; `ansible.builtin.ssh`) is taken over like its short name;
-- the scan of a module's imports (which module_utils to send with it) compiles each file
-  once per run, not once per module that imports it: Mitogen compiles basic.py and its
-  ~45 companions again for every module a run uses, ~0.1 s each, one scan at a time;
-- before a play's workers fork, the controller loads Ansible's own Jinja filters and tests
-  and those the play's roles name by collection (`ansible.utils.ipaddr`): each worker
-  otherwise loads them again for the one task it templates (netaddr included);
-- the installed collections' directories are listed once per run, not once per task and
-  host;
-- without Mitogen in the Python running Ansible, the run goes on with Ansible's own linear
-  strategy and says so once: the playbooks do not need Mitogen, they are only slower.
+On top of Mitogen, each a named patch (PATCH_NAMES) that `scripts/benchmark.py --patches`
+measures by turning it off (HADOOP_DEPLOY_PATCHES_OFF=name,name or `all`):
+- `cores`: on a machine with fewer than 4 cores, Mitogen does not pin processes to cores.
+  Its policy there keeps one core for its connection multiplexer and puts the controller
+  and every worker on the other, so they share one core while the first sits mostly idle;
+- `full-names`: a connection named by its full name (`community.docker.docker`, as
+  Molecule's docker driver and the sandbox's inventories write it; `ansible.builtin.ssh`)
+  is taken over like its short name (Mitogen otherwise leaves such hosts to Ansible);
+- `collection-dirs`: the installed collections' directories are listed once per run, in
+  the controller before a play's workers fork, not once per task and host.
+Two more were taken out when the benchmark gave them no gain of their own: loading the
+play's Jinja plugins before the workers fork, and caching Mitogen's scan of a module's imports.
+
+Each patch assigns over names of Mitogen's (and Ansible's): they are checked when this file
+loads, and a patch whose names are gone (a new Mitogen renamed them) is left out with a
+warning; the run goes on with plain Mitogen for that part. Without Mitogen in the Python
+running Ansible, the run goes on with Ansible's own linear strategy and says so once. An
+ansible-core outside ANSIBLE_CORE (the series the project is tested with) stops the run.
 """
 
 from __future__ import annotations
@@ -30,11 +30,37 @@ from __future__ import annotations
 import functools
 import os
 import re
-from pathlib import Path
+import types
+from collections.abc import Callable
 
-from ansible.plugins.loader import filter_loader, test_loader
+import ansible.release
+from ansible.errors import AnsibleError
 from ansible.plugins.strategy.linear import StrategyModule as _Linear
 from ansible.utils.display import Display
+
+# The ansible-core release series the playbooks and these patches are tested with.
+ANSIBLE_CORE = (2, 19)
+PATCHES_OFF_ENV = "HADOOP_DEPLOY_PATCHES_OFF"
+
+
+def _version_error(version: str) -> str | None:
+    if tuple(int(part) for part in re.findall(r"\d+", version)[:2]) == ANSIBLE_CORE:
+        return None
+    try:  # the pin, from the installed hadoop-deploy's own requirements
+        from importlib.metadata import requires
+
+        pin = next((r for r in requires("hadoop-deploy") or [] if r.startswith("ansible-core")), "")
+    except Exception:
+        pin = ""
+    series = ".".join(map(str, ANSIBLE_CORE))
+    return (f"ansible-core {version} is not supported: hadoop-deploy is tested with ansible-core "
+            f"{series}.x only. Install that in the Python that runs ansible-playbook: "
+            + (f"pip install '{pin}'" if pin else "pip install the ansible-core pyproject.toml pins"))
+
+
+_problem = _version_error(ansible.release.__version__)
+if _problem:
+    raise AnsibleError(_problem)
 
 try:
     import ansible_mitogen.loaders  # noqa: F401  (checks the Ansible version first)
@@ -50,92 +76,145 @@ _FULL_NAMES = {
     "ansible.builtin.local": "local",
 }
 
-# A collection filter or test named in a role: `| ansible.utils.ipaddr(...)`, `is a.b.c`,
-# `map('community.general.dict_kv', ...)`, `select('a.b.c')`.
-_FQCN = re.compile(r"""(?:\|\s*|\bis(?:\s+not)?\s+|\b(?:map|select|reject)\s*\(\s*['"])"""
-                   r"([a-z0-9_]+\.[a-z0-9_]+\.[a-z0-9_]+)\b")
+class _Missing(Exception):
+    """A name a patch assigns over or calls is not where the patch expects it."""
 
 
-def _play_plugin_names(play) -> set[str]:
-    """The filters and tests the play's file and roles (dependencies included) name by FQCN."""
-    files = {Path(play.get_path().rpartition(":")[0])}
-    roles = list(play.get_roles())
-    for role in list(roles):
-        roles.extend(role.get_all_dependencies())
-    for path in {role.get_role_path() for role in roles}:
-        for child in ("tasks", "handlers", "vars", "defaults", "templates"):
-            files.update(Path(path, child).rglob("*"))
-    names = set()
-    for file in files:
-        if file.is_file():
-            names.update(_FQCN.findall(file.read_text(errors="replace")))
+def _names_read(module: types.ModuleType) -> set[str]:
+    """Every global and attribute name the functions and methods of MODULE read (as they
+    are now, nested functions included)."""
+    todo: list[types.CodeType] = []
+    for value in vars(module).values():
+        if getattr(value, "__module__", None) != module.__name__:
+            continue
+        if isinstance(value, type):
+            todo.extend(v.__code__ for v in vars(value).values() if isinstance(v, types.FunctionType))
+        while isinstance(value, types.FunctionType):  # a wrapper, and what it wraps
+            todo.append(value.__code__)
+            value = getattr(value, "__wrapped__", None)
+    names: set[str] = set()
+    while todo:
+        code = todo.pop()
+        names.update(code.co_names)
+        todo.extend(c for c in code.co_consts if isinstance(c, types.CodeType))
     return names
 
 
-class _WarmTemplatePlugins:
-    """Load in the controller what every forked worker would load again for its one task."""
+def _need(owner: object, *names: str) -> None:
+    """Each NAME is an attribute of OWNER (a module or class)."""
+    for name in names:
+        if not hasattr(owner, name):
+            raise _Missing(f"{getattr(owner, '__name__', owner)} has no `{name}`")
 
-    def run(self, iterator, play_context):
-        # Ansible's own filters and tests come all together with any one of them.
-        names = {"ansible.builtin.bool"} | _play_plugin_names(iterator._play)
-        for loader in (filter_loader, test_loader):
-            for name in sorted(names):
-                try:
-                    loader.get(name)
-                except Exception:  # not a plugin of this kind, or missing: a worker will say so
-                    pass
-        if _mitogen is not None:
-            _collection_dirs()
-        return super().run(iterator, play_context)
+
+def _need_read(module: types.ModuleType, *names: str) -> None:
+    """The code of MODULE reads each NAME by name: assigning over it changes what it does."""
+    found = _names_read(module)
+    for name in names:
+        if name not in found:
+            raise _Missing(f"{module.__name__} no longer reads `{name}`")
+
+
+# Every patch by name, in the order they are applied (those of Mitogen only with Mitogen).
+PATCH_NAMES = ("cores", "full-names", "collection-dirs")
+PATCHES: dict[str, Callable[[], None]] = {}
+
+
+def _patch(name: str) -> Callable[[Callable[[], None]], Callable[[], None]]:
+    def register(function: Callable[[], None]) -> Callable[[], None]:
+        PATCHES[name] = function
+        return function
+    return register
+
+
+APPLIED: set[str] = set()
+
+
+def _apply_patches() -> list[str]:
+    """Apply every patch not turned off; the warnings for those whose names are gone."""
+    off = {word.strip() for word in os.environ.get(PATCHES_OFF_ENV, "").split(",") if word.strip()}
+    unknown = off - set(PATCH_NAMES) - {"all"}
+    warnings = [f"{PATCHES_OFF_ENV} names no patch {', '.join(sorted(unknown))} "
+                f"(known: {', '.join(PATCH_NAMES)}, all)"] if unknown else []
+    for name in PATCH_NAMES:
+        patch = PATCHES.get(name)
+        if patch is None or "all" in off or name in off:
+            continue
+        try:
+            patch()  # checks its names before it changes anything
+        except _Missing as exc:
+            warnings.append(
+                f"the strategy plugin's `{name}` patch is left out: {exc} (a Mitogen or Ansible "
+                f"other than the tested ones? pyproject.toml pins them); the run goes on without "
+                f"it, slower.")
+        else:
+            APPLIED.add(name)
+    return warnings
 
 
 if _mitogen is not None:
     import ansible_mitogen.affinity
+    import ansible_mitogen.process
 
-    if (os.cpu_count() or 1) < 4:
-        # The base Policy's methods do nothing; Mitogen reads `policy` at each use.
-        ansible_mitogen.affinity.policy = ansible_mitogen.affinity.Policy()
+    @_patch("cores")
+    def _patch_cores() -> None:
+        _need(ansible_mitogen.affinity, "policy", "Policy")
+        _need_read(ansible_mitogen.process, "policy")
+        if (os.cpu_count() or 1) < 4:
+            # The base Policy's methods do nothing; Mitogen reads `policy` at each use.
+            ansible_mitogen.affinity.policy = ansible_mitogen.affinity.Policy()
 
-    import ansible_mitogen.module_finder as _finder
+    @_patch("full-names")
+    def _patch_full_names() -> None:
+        # Mitogen installs this wrapper by its module-level name when a run starts, and
+        # decides from the play's connection whether to take a host over.
+        names = ("wrap_connection_loader__get_with_context", "REDIRECTED_CONNECTION_PLUGINS")
+        _need(_mitogen, *names)
+        _need_read(_mitogen, *names)
+        mitogen_get = _mitogen.wrap_connection_loader__get_with_context
 
-    # The scan reads each file and calls `compile` and `walk_imports` by their module-level
-    # names: the same source gives the same code object, whose imports are listed once.
-    _finder.compile = functools.lru_cache(maxsize=None)(compile)
-    _walk_imports = _finder.walk_imports
-    _finder.walk_imports = functools.lru_cache(maxsize=None)(
-        lambda code, prefix=None: tuple(_walk_imports(code, prefix)))
+        @functools.wraps(mitogen_get)
+        def get_with_context(name, *args, **kwargs):
+            return mitogen_get(_FULL_NAMES.get(name, name), *args, **kwargs)
+
+        _mitogen.wrap_connection_loader__get_with_context = get_with_context
+        _mitogen.REDIRECTED_CONNECTION_PLUGINS = tuple(
+            sorted(set(_mitogen.REDIRECTED_CONNECTION_PLUGINS) | set(_FULL_NAMES)))
 
     import ansible.collections.list
-    import ansible_mitogen.planner
+    import ansible_mitogen.planner as _planner
 
-    # Mitogen lists the installed collections' directories again for every task on every
-    # host (to send their code along); they do not change during a run.
     @functools.lru_cache(maxsize=None)
     def _collection_dirs() -> tuple[str, ...]:
         return tuple(path.decode() for path in ansible.collections.list.list_collection_dirs())
 
-    def _load_collections(invocation):
-        invocation._extra_sys_paths.update(_collection_dirs())
+    @_patch("collection-dirs")
+    def _patch_collection_dirs() -> None:
+        # Mitogen lists the installed collections' directories again for every task on
+        # every host (to send their code along); they do not change during a run.
+        _need(ansible.collections.list, "list_collection_dirs")
+        _need(_planner, "_load_collections")
+        _need_read(_planner, "_load_collections")
 
-    ansible_mitogen.planner._load_collections = _load_collections
+        def load_collections(invocation):
+            invocation._extra_sys_paths.update(_collection_dirs())
 
-    _mitogen_get = _mitogen.wrap_connection_loader__get_with_context
+        _planner._load_collections = load_collections
 
-    def _get_with_context(name, *args, **kwargs):
-        return _mitogen_get(_FULL_NAMES.get(name, name), *args, **kwargs)
+    for _warning in _apply_patches():
+        Display().warning(_warning)
 
-    # Mitogen installs this wrapper by its module-level name when a run starts, and
-    # decides from the play's connection whether to take a host over.
-    _mitogen.wrap_connection_loader__get_with_context = _get_with_context
-    _mitogen.REDIRECTED_CONNECTION_PLUGINS = tuple(
-        sorted(set(_mitogen.REDIRECTED_CONNECTION_PLUGINS) | set(_FULL_NAMES)))
-
-    class StrategyModule(_WarmTemplatePlugins, _mitogen.StrategyMixin, _Linear):
-        pass
+    class StrategyModule(_mitogen.StrategyMixin, _Linear):
+        def run(self, iterator, play_context):
+            if "collection-dirs" in APPLIED:
+                _collection_dirs()  # in the controller: every forked worker has it then
+            return super().run(iterator, play_context)
 
 else:
+    for _warning in _apply_patches():
+        Display().warning(_warning)
 
-    class StrategyModule(_WarmTemplatePlugins, _Linear):
+    class StrategyModule(_Linear):
         def __init__(self, *args, **kwargs):
             Display().warning(
                 f"Mitogen is not installed in the Python that runs Ansible ({_MISSING}); "
