@@ -64,21 +64,10 @@ def check_inventory(path: Path, extra_vars: dict[str, Any] | None = None, out: T
     return inventory
 
 
-def run_site(
-    path: Path,
-    *,
-    check: bool = False,
-    diff: bool = False,
-    limit: str | None = None,
-    tags: str | None = None,
-    extra_vars: dict[str, Any] | None = None,
-    plan: bool = False,
-    out: TextIO | None = None,
-    err: TextIO | None = None,
-) -> int:
-    """`apply` and `plan`: check the inventory, run site.yml with live progress, summarise."""
-    return run_playbook(path, SITE_PLAYBOOK, "plan" if plan else "apply", check=check, diff=diff, limit=limit,
-                        tags=tags, extra_vars=extra_vars, plan=plan, out=out, err=err)
+def run_site(path: Path, *, plan: bool = False, **options: Any) -> int:
+    """`apply` and `plan`: check the inventory, run site.yml with live progress, summarise.
+    OPTIONS: run_playbook's (check, diff, limit, tags, extra_vars, out, err)."""
+    return run_playbook(path, SITE_PLAYBOOK, "plan" if plan else "apply", plan=plan, **options)
 
 
 # The day-2 verbs and their playbooks (each says what it does in its header).
