@@ -271,3 +271,17 @@ def check_day2(hadoop_deploy: Run, tmp_path: Path) -> None:
     assert hdfs[leaving] == "In Service" and yarn[leaving] == "RUNNING", (hdfs, yarn)
     replan = hadoop_deploy("plan", LOCAL)
     assert replan.returncode == 0 and "Plan: no changes." in replan.stdout, replan.stdout[-3000:]
+
+    # A worker dropped from the inventory without being decommissioned: apply refuses, and
+    # the master's node lists still hold it.
+    hosts_file = PROJECT / LOCAL / "hosts.yml"
+    inventory = hosts_file.read_text()
+    line = f"        {WORKERS[1]}:\n"
+    assert inventory.count(line) == 1, inventory
+    hosts_file.write_text(inventory.replace(line, ""))
+    try:
+        dropped = hadoop_deploy("apply", LOCAL)
+    finally:
+        hosts_file.write_text(inventory)
+    assert dropped.returncode != 0 and f"{WORKERS[1]}: in the cluster now" in dropped.stdout, dropped.stdout[-3000:]
+    assert WORKERS[1] in on(MASTER, "cat /etc/hadoop/workers").stdout.split()
