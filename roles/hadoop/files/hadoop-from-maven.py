@@ -19,7 +19,7 @@ also the classpath order).  The result is packed as
 ``<dest>/hadoop-<version>.tar.gz``.  If that file exists nothing is done.
 
 There are no bin/, sbin/, libexec/ scripts and no native libraries: daemons
-are started with ``java -cp <classpath> <MainClass>`` (see ../NOTES.md).
+are started with ``java -cp <classpath> <MainClass>`` (see ../README.md).
 
 Standard library only; runs on the Ansible controller.
 """
