@@ -232,9 +232,18 @@ def check_day2(hadoop_deploy: Run, tmp_path: Path) -> None:
     replan = hadoop_deploy("plan", LOCAL)
     assert replan.returncode == 0 and "Plan: no changes." in replan.stdout, replan.stdout[-3000:]
 
+    leaving = WORKERS[2]
+    # A decommission that runs out of time: non-zero, the host back in service (YARN had let
+    # its NodeManager go at once: it held nothing), the exclude list as before.
+    listed = exclude_list()
+    timed_out = hadoop_deploy("decommission", LOCAL, leaving, "-e", '{"hadoop_decommission_timeout": 3}')
+    assert timed_out.returncode != 0, timed_out.stdout[-3000:]
+    assert f"{leaving} not decommissioned within 3 s" in timed_out.stdout and "back in service" in timed_out.stdout
+    hdfs, yarn = nodes()
+    assert hdfs[leaving] == "In Service" and yarn[leaving] == "RUNNING" and exclude_list() == listed, (hdfs, yarn)
+
     # 4 and 2. Decommission a worker that runs a job's containers: the job succeeds, the
     # command returns once the worker is Decommissioned, HDFS is healthy without it.
-    leaving = WORKERS[2]
     job = sleep_job(maps=6, map_ms=40000)
     wait_for(f"a container on {leaving}", lambda: containers_on(leaving) > 0)
     gone = hadoop_deploy("decommission", LOCAL, leaving)
