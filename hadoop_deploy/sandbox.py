@@ -85,13 +85,16 @@ DOCKER_CONNECTION_VARS = {"ansible_connection": "community.docker.docker", "ansi
 
 
 def ssh_dir(inventory: Path) -> Path:
-    """Where the create playbook leaves the login key, known_hosts and ssh_config."""
-    return inventory / "ssh"
+    """Where the create playbook leaves the login key, known_hosts and ssh_config. Hidden:
+    Ansible reads every other file in an inventory directory as inventory, and refuses
+    one it cannot parse (ansible.cfg: any_unparsed_is_failed)."""
+    return inventory / ".ssh"
 
 
 def hosts_dir(inventory: Path) -> Path:
-    """Where each sandbox host's /etc/hosts lives (playbooks/sandbox/create.yml: sandbox_hosts_dir)."""
-    return inventory / "etc-hosts"
+    """Where each sandbox host's /etc/hosts lives (playbooks/sandbox/create.yml:
+    sandbox_hosts_dir); hidden, as ssh_dir."""
+    return inventory / ".etc-hosts"
 
 
 def create_vars(connection: str, inventory: Path) -> dict[str, object]:

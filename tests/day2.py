@@ -38,7 +38,7 @@ Run = Callable[..., subprocess.CompletedProcess[str]]
 
 def on(host: str, command: str, *, as_user: str = "root", timeout: int = 600) -> subprocess.CompletedProcess[str]:
     """COMMAND (a shell line) on HOST over SSH, through sudo as AS_USER."""
-    ssh_config = PROJECT / LOCAL / "ssh" / "ssh_config"
+    ssh_config = sandbox.ssh_dir(PROJECT / LOCAL) / "ssh_config"
     return subprocess.run(["ssh", "-F", str(ssh_config), host, f"sudo -u {as_user} -H bash -c {shlex.quote(command)}"],
                           capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
 
@@ -118,7 +118,7 @@ def client_loop(seconds_file: str) -> subprocess.Popen[str]:
             f"if hdfs dfs {REPLICATION} -put /tmp/loop.$i /user/{ADMIN}/loop/$i "
             f"&& [ \"$(hdfs dfs -cat /user/{ADMIN}/loop/$i | md5sum)\" = \"$want\" ]; "
             "then echo ok $i; else echo FAIL $i; fi; rm -f /tmp/loop.$i; done")
-    ssh_config = PROJECT / LOCAL / "ssh" / "ssh_config"
+    ssh_config = sandbox.ssh_dir(PROJECT / LOCAL) / "ssh_config"
     return subprocess.Popen(["ssh", "-F", str(ssh_config), MASTER, f"sudo -u {ADMIN} -H bash -c {shlex.quote(loop)}"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, stdin=subprocess.DEVNULL)
 
@@ -127,7 +127,7 @@ def sleep_job(maps: int, map_ms: int) -> subprocess.Popen[str]:
     """A MapReduce sleep job submitted on the master as the admin account (it runs until done)."""
     job = (f"HADOOP_CLASSPATH={SLEEP_JAR} HADOOP_ROOT_LOGGER=INFO,console hadoop org.apache.hadoop.mapreduce.SleepJob "
            f"{REPLICATION} -Dmapreduce.client.submit.file.replication=2 -m {maps} -r 1 -mt {map_ms} -rt 1000")
-    ssh_config = PROJECT / LOCAL / "ssh" / "ssh_config"
+    ssh_config = sandbox.ssh_dir(PROJECT / LOCAL) / "ssh_config"
     return subprocess.Popen(["ssh", "-F", str(ssh_config), MASTER, f"sudo -u {ADMIN} -H bash -c {shlex.quote(job)}"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, stdin=subprocess.DEVNULL)
 

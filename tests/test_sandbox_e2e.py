@@ -151,7 +151,7 @@ def test_sandbox_cluster_from_up_to_down(tmp_path: Path) -> None:
         # Ansible starts, the jump to the master included.
         lab = prod_copy_for_sandbox(tmp_path)
         user_ssh = tmp_path / "user-ssh-config"
-        keys = PROJECT / LOCAL / "ssh"
+        keys = sandbox.ssh_dir(PROJECT / LOCAL)
         user_ssh.write_text(f"Host *\n  IdentityFile {keys / 'id_ed25519'}\n  IdentitiesOnly yes\n"
                             f"  UserKnownHostsFile {keys / 'known_hosts'}\n  StrictHostKeyChecking yes\n")
         as_user = controller_env(ANSIBLE_SSH_ARGS=f"-F {user_ssh}")
