@@ -127,11 +127,17 @@ def test_the_sandbox_inventory(tmp_path: Path) -> None:
     # ssh_config the create playbook leaves beside the inventory.
     assert "ansible_connection: ssh\n" in hosts and "ansible_user: debian\n" in hosts
     assert "ansible_port: 2122\n" in hosts
-    assert f"ansible_ssh_common_args: -F {tmp_path.resolve() / 'ssh' / 'ssh_config'}\n" in hosts
+    assert f"ansible_ssh_common_args: -F {sandbox.ssh_dir(tmp_path).resolve() / 'ssh_config'}\n" in hosts
     assert "    master:\n      hosts:\n        hd-local-master:\n" in hosts
     assert "        hd-local-worker1:\n        hd-local-worker2:\n" in hosts
     group_vars = (tmp_path / "group_vars" / "all.yml").read_text()
     assert "cluster_private_cidr: 10.42.100.0/24" in group_vars and "hadoop_source: maven" in group_vars
+    # The create playbook's files beside it are no inventory to Ansible (which refuses what it
+    # cannot parse): a known_hosts line is not an inventory line.
+    for directory in (sandbox.ssh_dir(tmp_path), sandbox.hosts_dir(tmp_path)):
+        directory.mkdir()
+    (sandbox.ssh_dir(tmp_path) / "known_hosts").write_text("[hd-local-master]:2122 ssh-ed25519 AAAAC3Nza\n")
+    (sandbox.hosts_dir(tmp_path) / "hd-local-master").write_text("127.0.0.1 localhost\n")
     assert cli.main(["inventory", "check", str(tmp_path)]) == 0
     sandbox.write_inventory(sandbox.nodes(2), "docker", directory=tmp_path)
     hosts = (tmp_path / "hosts.yml").read_text()
