@@ -7,12 +7,16 @@ in the last test, which runs the real thing on localhost.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from hadoop_deploy import cli, runner, sandbox
+from hadoop_deploy.paths import PROJECT_DIR as PROJECT
 
 HERE = Path(__file__).resolve().parent
 EVENTS = HERE / "fixtures" / "events"
@@ -138,6 +142,9 @@ def test_the_sandbox_inventory(tmp_path: Path) -> None:
         directory.mkdir()
     (sandbox.ssh_dir(tmp_path) / "known_hosts").write_text("[hd-local-master]:2122 ssh-ed25519 AAAAC3Nza\n")
     (sandbox.hosts_dir(tmp_path) / "hd-local-master").write_text("127.0.0.1 localhost\n")
+    listed = subprocess.run([str(Path(sys.executable).parent / "ansible-inventory"), "-i", str(tmp_path), "--graph"],
+                            capture_output=True, text=True, env=dict(os.environ, ANSIBLE_CONFIG=str(PROJECT / "ansible.cfg")))
+    assert listed.returncode == 0 and "hd-local-worker2" in listed.stdout, listed.stderr[-2000:]
     assert cli.main(["inventory", "check", str(tmp_path)]) == 0
     sandbox.write_inventory(sandbox.nodes(2), "docker", directory=tmp_path)
     hosts = (tmp_path / "hosts.yml").read_text()
