@@ -32,9 +32,9 @@ _HADOOP_VERSION = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+$")
 _LOOKS_NUMERIC = re.compile(r"^[0-9.]+$|^[0-9a-fA-F:]*:[0-9a-fA-F:.]*$")
 # Either case: Ansible's get_url and the role compare the digits in lower case.
 _CHECKSUM = re.compile(r"^sha512:[0-9a-fA-F]{128}$")
-# The users role's defaults: the Hadoop service accounts (users_hadoop_accounts).
-USERS_DEFAULTS = PROJECT_DIR / "roles" / "users" / "defaults" / "main.yml"
-DEFAULT_SERVICE_ACCOUNTS = ("hdfs", "yarn", "mapred")
+# The cluster role's defaults name the Hadoop service accounts (the users role creates them).
+CLUSTER_DEFAULTS_FILE = PROJECT_DIR / "roles" / "cluster" / "defaults" / "main.yml"
+SERVICE_ACCOUNT_VARIABLES = ("cluster_hdfs_user", "cluster_yarn_user", "cluster_mapred_user")
 # Accounts a Debian 12 server has (base-passwd's static ones, and those its usual packages
 # and this project's roles add): none of them may become the passwordless-sudo admin. The
 # users role also refuses, on each host, any existing account outside uids 1000-59999.
@@ -310,14 +310,11 @@ def _check_variables(inventory: Inventory) -> list[Problem]:
     return problems
 
 
-def service_accounts(defaults_file: Path = USERS_DEFAULTS) -> tuple[str, ...]:
-    """The Hadoop service accounts the users role creates by default."""
-    if defaults_file.is_file():
-        content, _ = inv.read_yaml(defaults_file)
-        accounts = content.get("users_hadoop_accounts") if isinstance(content, dict) else None
-        if isinstance(accounts, list) and accounts and all(isinstance(a, str) and not _templated(a) for a in accounts):
-            return tuple(accounts)
-    return DEFAULT_SERVICE_ACCOUNTS
+def service_accounts(defaults_file: Path = CLUSTER_DEFAULTS_FILE) -> dict[str, str]:
+    """The Hadoop service accounts by default: variable -> account."""
+    content, _ = inv.read_yaml(defaults_file) if defaults_file.is_file() else ({}, None)
+    content = content if isinstance(content, dict) else {}
+    return {name: str(content[name]) for name in SERVICE_ACCOUNT_VARIABLES if isinstance(content.get(name), str)}
 
 
 def _admin_name_problem(name: str, services: tuple[str, ...],
@@ -348,14 +345,28 @@ def _check_admin_user(inventory: Inventory) -> list[Problem]:
         for value, hosts in _one_value_per_source(inventory, name):
             if not _is_set(value) or value is None or _templated(value.value):
                 continue
-            # The inventory's users_hadoop_accounts where it sets them, else the role's.
-            accounts = hosts[0].get("users_hadoop_accounts")
-            if accounts is not None and isinstance(accounts.value, list) and not _templated(accounts.value):
-                services = tuple(str(a) for a in accounts.value)
-            else:
-                services = service_accounts()
-            problems += admin_problems(name, value, services)
+            # The inventory's service accounts where it names them, else the defaults.
+            services = service_accounts()
+            for account in SERVICE_ACCOUNT_VARIABLES:
+                given = hosts[0].get(account)
+                if given is not None and isinstance(given.value, str) and not _templated(given.value):
+                    services[account] = given.value
+            problems += admin_problems(name, value, tuple(services.values()))
     return problems
+
+
+# Variables that moved: the old name would be ignored without a word.
+RENAMED = {"hadoop_hdfs_user": "cluster_hdfs_user", "hadoop_yarn_user": "cluster_yarn_user",
+           "hadoop_mapred_user": "cluster_mapred_user", "hadoop_group": "cluster_hadoop_group",
+           "users_hadoop_group": "cluster_hadoop_group",
+           "users_hadoop_accounts": "cluster_hdfs_user, cluster_yarn_user and cluster_mapred_user"}
+
+
+def _check_renamed(inventory: Inventory) -> list[Problem]:
+    return [Problem(value.source, f"{old} is no longer read: the Hadoop service accounts are the cluster role's now",
+                    f"set {new} instead (roles/cluster/defaults/main.yml)")
+            for old, new in RENAMED.items()
+            for value, _ in _one_value_per_source(inventory, old) if value is not None]
 
 
 def check(inventory: Inventory, catalog: HadoopCatalog | None = None) -> list[Problem]:
@@ -370,6 +381,7 @@ def check(inventory: Inventory, catalog: HadoopCatalog | None = None) -> list[Pr
         problems += _check_cidr(inventory)
         problems += _check_hadoop(inventory, catalog or hadoop_catalog())
         problems += _check_admin_user(inventory)
+        problems += _check_renamed(inventory)
         problems += _check_variables(inventory)
     return sorted(problems, key=lambda p: p.severity != "error")
 

@@ -1,18 +1,22 @@
 """`hadoop-deploy ui INVENTORY`: the cluster's web UIs through an SSH tunnel to the master.
 
 The master's public side answers SSH only (role nat's firewall), so the web UIs are reached
-the way the playbooks reach the master: one `ssh -L` per UI to the master's own loopback,
-with the inventory's login (ansible_host, ansible_port, ansible_user, the SSH arguments).
-Prints a local URL per UI and keeps the tunnel open until Ctrl-C.
+the way the playbooks reach the master: one `ssh -L` per UI to the address the master's
+daemon answers at, with the inventory's login (ansible_host, ansible_port, ansible_user, the
+SSH arguments). The addresses come from the master's local facts (the hadoop role writes
+them from the effective configuration), so a user's port for a UI is followed. Prints a local
+URL per UI and keeps the tunnel open until Ctrl-C.
 """
 
 from __future__ import annotations
 
+import json
 import shlex
 import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 from pathlib import Path
 from typing import TextIO
 
@@ -23,8 +27,10 @@ from .errors import UserError
 from .inventory import Host
 from .paths import CLUSTER_DEFAULTS
 
-# The master's web UIs: (what, port).
-WEB_UIS = (("HDFS NameNode", 9870), ("YARN ResourceManager", 8088), ("MapReduce JobHistory", 19888))
+# The master's web UIs, by the daemon that serves them (the hadoop role's daemon table).
+WEB_UIS = {"namenode": "HDFS NameNode", "resourcemanager": "YARN ResourceManager", "jobhistoryserver": "MapReduce JobHistory"}
+# Where the hadoop role writes each node's local facts (ansible_local.hadoop).
+FACT_FILE = "/etc/ansible/facts.d/hadoop.fact"
 # How long the tunnel may take to come up.
 CONNECT_SECONDS = 30
 
@@ -47,8 +53,19 @@ def _free_port(preferred: int) -> int:
     raise UserError("no free local port for the tunnel", "free a port on 127.0.0.1")
 
 
-def ssh_command(host: Host, forwards: dict[int, int]) -> list[str]:
-    """ssh to the master as Ansible logs in, forwarding local port -> the master's port."""
+def web_uis(fact_text: str, where: str) -> list[tuple[str, str, int]]:
+    """(label, host, port) of each web UI, from the master's hadoop.fact."""
+    try:
+        web = json.loads(fact_text)["web"]
+        return [(label, urllib.parse.urlsplit(web[daemon]["url"]).hostname or "", int(web[daemon]["port"]))
+                for daemon, label in WEB_UIS.items()]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise UserError(f"{where}: {FACT_FILE} does not say where the web UIs answer ({exc!r})",
+                        "run `hadoop-deploy apply INVENTORY` first (the hadoop role writes it)") from exc
+
+
+def _login(host: Host) -> list[str]:
+    """ssh's options and destination to log in to `host` as Ansible does."""
 
     def var(name: str) -> str:
         value = host.get(name)
@@ -58,7 +75,7 @@ def ssh_command(host: Host, forwards: dict[int, int]) -> list[str]:
                             "give it as a plain value in the inventory to use `hadoop-deploy ui`")
         return text
 
-    cmd = ["ssh", "-N", "-o", "ExitOnForwardFailure=yes", "-o", "BatchMode=yes"]
+    cmd = ["-o", "BatchMode=yes"]
     if var("ansible_port"):
         cmd += ["-p", var("ansible_port")]
     if var("ansible_user"):
@@ -66,9 +83,25 @@ def ssh_command(host: Host, forwards: dict[int, int]) -> list[str]:
     if var("ansible_ssh_private_key_file"):
         cmd += ["-i", var("ansible_ssh_private_key_file")]
     cmd += shlex.split(var("ansible_ssh_common_args")) + shlex.split(var("ansible_ssh_extra_args"))
-    for local, remote in forwards.items():
-        cmd += ["-L", f"127.0.0.1:{local}:127.0.0.1:{remote}"]
     return cmd + [var("ansible_host") or host.name]
+
+
+def ssh_command(host: Host, forwards: dict[int, tuple[str, int]]) -> list[str]:
+    """ssh to the master as Ansible logs in, forwarding local port -> (host, port) seen from the master."""
+    cmd = ["ssh", "-N", "-o", "ExitOnForwardFailure=yes"]
+    for local, (remote_host, remote_port) in forwards.items():
+        cmd += ["-L", f"127.0.0.1:{local}:{remote_host}:{remote_port}"]
+    return cmd + _login(host)
+
+
+def master_fact(host: Host) -> str:
+    """The master's hadoop.fact, read over SSH as Ansible logs in."""
+    read = subprocess.run(["ssh", *_login(host), "cat", FACT_FILE], stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=CONNECT_SECONDS, check=False)
+    if read.returncode != 0:
+        raise UserError(f"cannot read {FACT_FILE} on {host.name}: {read.stderr.strip() or f'ssh exited {read.returncode}'}",
+                        "check that `hadoop-deploy exec INVENTORY --limit master -- true` works, and that apply has run")
+    return read.stdout
 
 
 def _wait_until_open(proc: subprocess.Popen[str], ports: list[int]) -> None:
@@ -94,13 +127,14 @@ def ui(path: Path, out: TextIO | None = None) -> int:
     if inventory is None:
         return 2
     master = inventory.hosts[inventory.group_hosts("master")[0]]
-    forwards = {_free_port(port): port for _, port in WEB_UIS}
+    uis = web_uis(master_fact(master), master.name)
+    forwards = {_free_port(port): (remote, port) for _, remote, port in uis}
     proc = subprocess.Popen(ssh_command(master, forwards), stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         _wait_until_open(proc, list(forwards))
         user = admin_user(master)
         out.write(f"Web UIs of {master.name}, through SSH (Ctrl-C closes the tunnel):\n")
-        for (label, _), local in zip(WEB_UIS, forwards):
+        for (label, _, _), local in zip(uis, forwards):
             out.write(f"  {label:<22} http://127.0.0.1:{local}/?user.name={user}\n")
         out.flush()
         return proc.wait()

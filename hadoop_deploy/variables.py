@@ -237,11 +237,6 @@ def _account(value: Any, _: Mapping[str, Any]) -> str:
     return "" if USER_NAME.match(str(value)) else "is not a valid Linux user or group name"
 
 
-def _accounts(value: Any, _: Mapping[str, Any]) -> str:
-    bad = [item for item in value if not USER_NAME.match(str(item))] if isinstance(value, list) else []
-    return f"has {shown(bad[0])}, which is not a valid Linux user or group name" if bad else ""
-
-
 def _plain_file_name(value: Any, _: Mapping[str, Any]) -> str:
     return "" if re.fullmatch(r"[A-Za-z0-9_-]+", str(value)) else "must be letters, digits, '_' or '-' only"
 
@@ -458,8 +453,8 @@ RULES: dict[str, tuple[Check, str]] = {
     "nfs_client_mounts": (_nfs_mounts, "give each mount the exported path and an absolute mount_point that is not a system directory"),
     "nfs_server_exports_file": (_exports_file, "use the default, /etc/exports.d/hadoop-deploy.exports"),
     "etc_hosts_nodes": (_node_names, NODE_NAME_FIX),
-    "users_hadoop_group": (_account, "use lower-case letters, digits, '_' or '-', starting with a letter"),
-    "users_hadoop_accounts": (_accounts, "use lower-case letters, digits, '_' or '-', starting with a letter"),
+    **{name: (_account, "use lower-case letters, digits, '_' or '-', starting with a letter")
+       for name in ("cluster_hdfs_user", "cluster_yarn_user", "cluster_mapred_user", "cluster_hadoop_group")},
     "users_sudoers_file": (_plain_file_name, "sudo skips files in /etc/sudoers.d whose name has a '.' or ends in '~': use the default"),
     "users_admin_authorized_keys": (_public_keys, "give whole lines of ~/.ssh/id_ed25519.pub files"),
     "ssh_trust_key_file": (_key_file_name, "use a file name such as id_ed25519, without a directory"),

@@ -238,7 +238,7 @@ def test_group_vars_beside_the_playbook_count_as_in_ansible_playbook(tmp_path: P
     ("docker", {"docker_insecure_registries": ["bad host:5000"]}, "has 'bad host:5000', which is not host[:port]"),
     ("etc_hosts", {"etc_hosts_nodes": ["nn1", "data_node1"]}, "'data_node1' is not a valid host name"),
     ("nat", {"nat_public_open_ports": [8088, 70000]}, "nat_public_open_ports [8088, 70000]: 70000 is not a TCP port"),
-    ("users", {"users_admin_name": "root", "users_hadoop_accounts": ["hdfs"]}, "users_admin_name 'root' is root"),
+    ("users", {"users_admin_name": "root", "cluster_hdfs_user": "hdfs"}, "users_admin_name 'root' is root"),
     ("nfs_server", {"nfs_server_exports": [{"path": "/etc"}]}, "has path '/etc', which is the system directory /etc"),
 ])
 def test_the_roles_check_their_own_variables_with_the_same_rules(tmp_path: Path, role: str, values: dict, message: str) -> None:

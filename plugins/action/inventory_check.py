@@ -83,7 +83,7 @@ class ActionModule(ActionBase):
                                            source="roles/hadoop/vars/main.yml")
             problems += checks.hadoop_problems(values, catalog)
         if role == "users" and "users_admin_name" in values:
-            accounts = tuple(map(str, context.get("users_hadoop_accounts") or ()))
+            accounts = tuple(str(self._templar.template(task_vars[n])) for n in checks.SERVICE_ACCOUNT_VARIABLES if n in task_vars)
             # Which accounts are the system's, the node tells (the role's next check).
             problems += checks.admin_problems("users_admin_name", values["users_admin_name"], accounts, frozenset())
         return problems

@@ -22,7 +22,7 @@ options:
       owner: {description: Owner., type: str, required: true}
       group: {description: Group., type: str, required: true}
       mode: {description: Octal permission such as "1777" or "0755"., type: str, required: true}
-  namenode_url: {description: The NameNode's HTTP address., type: str, default: "http://127.0.0.1:9870"}
+  namenode_url: {description: "The NameNode's web address (http://host:port).", type: str, required: true}
   superuser: {description: The HDFS superuser to act as., type: str, default: hdfs}
 """
 
@@ -99,7 +99,7 @@ def main():
                 group=dict(type="str", required=True),
                 mode=dict(type="str", required=True),
             )),
-            namenode_url=dict(type="str", default="http://127.0.0.1:9870"),
+            namenode_url=dict(type="str", required=True),
             superuser=dict(type="str", default="hdfs"),
         ),
         supports_check_mode=True,
