@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from hadoop_deploy import cli, runner, sandbox
+from hadoop_deploy import cli, runner, sandbox, tunnel
+from hadoop_deploy.errors import UserError
 from hadoop_deploy.paths import PROJECT_DIR as PROJECT
 
 HERE = Path(__file__).resolve().parent
@@ -171,3 +172,17 @@ def _sandbox_like_inventory(tmp_path: Path) -> Path:
     directory = tmp_path / "local"
     sandbox.write_inventory(sandbox.nodes(2), directory=directory)
     return directory
+
+
+def test_web_uis_follow_the_masters_local_facts() -> None:
+    # What the hadoop role writes into /etc/ansible/facts.d/hadoop.fact, with moved ports.
+    fact = json.dumps({"web": {"namenode": {"url": "http://m.lab:9871", "port": 9871},
+                               "resourcemanager": {"url": "http://m.lab:8089", "port": 8089},
+                               "jobhistoryserver": {"url": "http://m.lab:19888", "port": 19888}}})
+    assert tunnel.web_uis(fact, "m.lab") == [("HDFS NameNode", "m.lab", 9871), ("YARN ResourceManager", "m.lab", 8089),
+                                             ("MapReduce JobHistory", "m.lab", 19888)]
+    # A master the role never configured: a message that says what to run, no traceback.
+    with pytest.raises(UserError, match="hadoop.fact does not say where the web UIs answer"):
+        tunnel.web_uis('{"web": {"namenode": {"url": "http://m.lab:9870", "port": 9870}}}', "m.lab")
+    with pytest.raises(UserError, match="run `hadoop-deploy apply INVENTORY` first"):
+        tunnel.web_uis("", "m.lab")
