@@ -416,6 +416,8 @@ RULES: dict[str, tuple[Check, str]] = {
     "nat_public_open_ports": (_ports, "list TCP ports from 1 to 65535 in nat_public_open_ports"),
     "ssh_trust_port": (_port, "set ssh_trust_port to the port sshd listens on (1-65535)"),
     "docker_registry_port": (_port, "set docker_registry_port to a port from 1 to 65535"),
+    "apt_cache_port": (_port, "set apt_cache_port to a port from 1 to 65535"),
+    "apt_cache_upstream_proxy": (_proxy, "give the proxy as a URL, for example http://proxy.example.org:3128, or leave it empty"),
     "nat_dns_forwarder": (_dns_forwarder, "turn the forwarder on, or list name servers the workers reach in nat_worker_nameservers"),
     "nat_port_forwards": (_port_forwards, "give each forward port, to_host, optional to_port (1-65535) and protocol tcp or udp"),
     "cluster_private_cidr": (_cidr, "set it to the nodes' private network as address/prefix, for example 10.42.0.0/24"),
@@ -496,7 +498,7 @@ def variable_problem(name: str, value: Any, context: Mapping[str, Any], from_com
 
 
 # Variables whose value may hold a password (user:password@host): messages show them redacted.
-SECRET_URLS = frozenset({"docker_http_proxy", "docker_https_proxy"})
+SECRET_URLS = frozenset({"docker_http_proxy", "docker_https_proxy", "apt_cache_upstream_proxy"})
 
 
 def _problem(name: str, value: Any, context: Mapping[str, Any], from_command_line: bool) -> tuple[str, str]:
@@ -519,5 +521,5 @@ def _problem(name: str, value: Any, context: Mapping[str, Any], from_command_lin
 
 # An empty value of these means "not set": another rule reports it when it must be set.
 EMPTY_MEANS_UNSET = frozenset({"cluster_private_cidr", "nat_private_cidr", "docker_data_root", "docker_registry_host",
-                               "docker_http_proxy", "docker_https_proxy"})
+                               "docker_http_proxy", "docker_https_proxy", "apt_cache_upstream_proxy"})
 _VERBS = frozenset({"is", "has", "must", "lists", "gives", "sets", "exports", "does", "needs"})

@@ -1,9 +1,20 @@
 #!/usr/bin/env bash
 # Prepare this machine for hadoop-deploy: system packages, a running Docker engine, the
-# virtualenv with the package and its test extra, and the sandbox host image.
+# virtualenv with the package and its test extra, and the sandbox host image: what the
+# main job (`hadoop-deploy up`) needs.
+#   --vm   also qemu and the VM image, which only the NFS test (molecule/nfs) boots
+#          (.ci/run passes it; without it, playbooks/vm/create.yml builds the image on first use)
 # Safe to run again: it reuses whatever is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+vm=false
+for arg in "$@"; do
+  case $arg in
+    --vm) vm=true ;;
+    *) printf 'usage: %s [--vm]\n' "$0" >&2; exit 2 ;;
+  esac
+done
 
 say() { printf '[setup %s] %s\n' "$(date +%T)" "$*"; }
 die() { printf 'setup: %s\n' "$*" >&2; exit 1; }
@@ -12,7 +23,7 @@ die() { printf 'setup: %s\n' "$*" >&2; exit 1; }
 command -v apt-get >/dev/null || die "this needs a Debian or Ubuntu machine (apt-get not found)"
 
 # Debian packages: the Docker engine, debootstrap for the host image, Java and Maven
-# to assemble Hadoop from Maven Central, qemu for the NFS VMs.
+# to assemble Hadoop from Maven Central (with --vm: qemu for the NFS VMs, below).
 need=()
 command -v dockerd >/dev/null || need+=(docker.io)
 command -v debootstrap >/dev/null || need+=(debootstrap)
@@ -30,7 +41,7 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 # qemu without its recommends (a GUI, UEFI firmware, network block drivers: not needed).
-if ! command -v qemu-system-x86_64 >/dev/null || ! command -v qemu-img >/dev/null; then
+if $vm && { ! command -v qemu-system-x86_64 >/dev/null || ! command -v qemu-img >/dev/null; }; then
   say "installing qemu-system-x86 qemu-utils"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends qemu-system-x86 qemu-utils >/dev/null
@@ -72,5 +83,8 @@ fi
 
 say "host image"
 .venv/bin/hadoop-deploy image build
-say "VM image (the NFS scenario boots it under qemu)"
-.venv/bin/hadoop-deploy image build --vm
+if $vm; then
+  say "VM image (the NFS scenario boots it under qemu)"
+  .venv/bin/hadoop-deploy image build --vm
+fi
+say "done in $SECONDS s"

@@ -238,6 +238,8 @@ def test_group_vars_beside_the_playbook_count_as_in_ansible_playbook(tmp_path: P
     ("docker", {"docker_insecure_registries": ["bad host:5000"]}, "has 'bad host:5000', which is not host[:port]"),
     ("etc_hosts", {"etc_hosts_nodes": ["nn1", "data_node1"]}, "'data_node1' is not a valid host name"),
     ("nat", {"nat_public_open_ports": [8088, 70000]}, "nat_public_open_ports [8088, 70000]: 70000 is not a TCP port"),
+    ("apt_cache", {"apt_cache_port": 70000}, "apt_cache_port 70000: 70000 is not a TCP port"),
+    ("apt_cache", {"apt_cache_upstream_proxy": "proxy:3128"}, "apt_cache_upstream_proxy 'proxy:3128' does not parse"),
     ("users", {"users_admin_name": "root", "cluster_hdfs_user": "hdfs"}, "users_admin_name 'root' is root"),
     ("nfs_server", {"nfs_server_exports": [{"path": "/etc"}]}, "has path '/etc', which is the system directory /etc"),
 ])

@@ -11,7 +11,7 @@ import pytest
 from .sandbox import PROJECT, VENV_BIN, ansible_env
 
 # The slowest first (see LONGEST in conftest.py), so that the long ones start at once.
-ORDER = ["nfs", "cluster", "docker", "nat", "locale", "ssh_trust", "users", "etc_hosts", "default"]
+ORDER = ["nfs", "cluster", "docker", "nat", "apt_cache", "locale", "ssh_trust", "users", "etc_hosts", "default"]
 
 
 def _scenarios() -> list[str]:
