@@ -341,12 +341,13 @@ def admin_problems(name: str, value: Value, services: tuple[str, ...],
 
 def _check_admin_user(inventory: Inventory) -> list[Problem]:
     problems = []
+    defaults = service_accounts()
     for name in ("cluster_admin_user", "users_admin_name"):
         for value, hosts in _one_value_per_source(inventory, name):
             if not _is_set(value) or value is None or _templated(value.value):
                 continue
             # The inventory's service accounts where it names them, else the defaults.
-            services = service_accounts()
+            services = dict(defaults)
             for account in SERVICE_ACCOUNT_VARIABLES:
                 given = hosts[0].get(account)
                 if given is not None and isinstance(given.value, str) and not _templated(given.value):
