@@ -114,13 +114,18 @@ def _check_groups(inventory: Inventory) -> list[Problem]:
             problems.append(Problem(
                 host.source, f"host '{host.name}' is in both 'master' and 'workers'",
                 f"keep '{host.name}' in one of them: the master runs the NameNode and ResourceManager, the workers the rest"))
-        if "master" in host.groups or "workers" in host.groups:
+        # A client (edge node) runs no daemon: the master is one already, a worker is not one.
+        if "clients" in host.groups and ("master" in host.groups or "workers" in host.groups):
+            problems.append(Problem(
+                host.source, f"host '{host.name}' is in 'clients' and in '{'master' if 'master' in host.groups else 'workers'}'",
+                f"keep '{host.name}' in one group: the clients are edge nodes that run no daemon (the master is a client already)"))
+        if {"master", "workers", "clients"} & set(host.groups):
             continue
         if not host.groups:
             what = f"host '{host.name}' is in no group"
         else:
-            what = f"host '{host.name}' is in group(s) {', '.join(host.groups)} but in neither 'master' nor 'workers'"
-        problems.append(Problem(f"{host.source}", what, f"put '{host.name}' under 'master' or 'workers', or remove it"))
+            what = f"host '{host.name}' is in group(s) {', '.join(host.groups)} but in none of 'master', 'workers', 'clients'"
+        problems.append(Problem(f"{host.source}", what, f"put '{host.name}' under 'master', 'workers' or 'clients', or remove it"))
     seen: dict[str, str] = {}
     for name in inventory.hosts:
         key = name.lower().rstrip(".")
@@ -360,11 +365,12 @@ def _check_admin_user(inventory: Inventory) -> list[Problem]:
 RENAMED = {"hadoop_hdfs_user": "cluster_hdfs_user", "hadoop_yarn_user": "cluster_yarn_user",
            "hadoop_mapred_user": "cluster_mapred_user", "hadoop_group": "cluster_hadoop_group",
            "users_hadoop_group": "cluster_hadoop_group",
-           "users_hadoop_accounts": "cluster_hdfs_user, cluster_yarn_user and cluster_mapred_user"}
+           "users_hadoop_accounts": "cluster_hdfs_user, cluster_yarn_user and cluster_mapred_user",
+           "hadoop_users_group": "cluster_users_group"}
 
 
 def _check_renamed(inventory: Inventory) -> list[Problem]:
-    return [Problem(value.source, f"{old} is no longer read: the Hadoop service accounts are the cluster role's now",
+    return [Problem(value.source, f"{old} is no longer read: the cluster's accounts and groups are the cluster role's now",
                     f"set {new} instead (roles/cluster/defaults/main.yml)")
             for old, new in RENAMED.items()
             for value, _ in _one_value_per_source(inventory, old) if value is not None]
@@ -402,10 +408,12 @@ def summary(inventory: Inventory, catalog: HadoopCatalog | None = None) -> str:
     catalog = catalog or hadoop_catalog()
     master = inventory.group_hosts("master")
     workers = inventory.group_hosts("workers")
+    clients = inventory.group_hosts("clients")
     first = next(iter(inventory.hosts.values()))
     version = first.get("hadoop_version")
     cidr = first.get("cluster_private_cidr")
     return (
         f"{inventory.where}: OK: master {', '.join(master)}; {len(workers)} worker(s) {', '.join(workers)}; "
-        f"private network {cidr.value if cidr else '?'}; Hadoop {version.value if version else catalog.default_version}"
+        + (f"{len(clients)} client(s) {', '.join(clients)}; " if clients else "")
+        + f"private network {cidr.value if cidr else '?'}; Hadoop {version.value if version else catalog.default_version}"
     )

@@ -86,7 +86,7 @@ def _cmd_ui(args: argparse.Namespace) -> int:
 def _cmd_up(args: argparse.Namespace) -> int:
     from . import sandbox
 
-    return sandbox.up(args.workers, args.connection)
+    return sandbox.up(args.workers, args.connection, clients=args.clients)
 
 
 def _cmd_down(args: argparse.Namespace) -> int:
@@ -184,6 +184,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     up = verbs.add_parser("up", help="start a sandbox cluster of containers on this machine and deploy Hadoop on it")
     up.add_argument("--workers", type=int, default=2, metavar="N", help="number of worker nodes (default 2)")
+    up.add_argument("--clients", type=int, default=0, metavar="N",
+                    help="number of client (edge) nodes: Hadoop's commands and configuration, no daemons (default 0)")
     up.add_argument("--connection", default="ssh", metavar="KIND",
                     help="how Ansible reaches the hosts: ssh (default: as a non-root account with sudo, the "
                          "workers through the master, as real hosts are reached) or docker (docker exec as root)")

@@ -20,8 +20,11 @@ def cache_dir() -> Path:
 
 
 def data_dir() -> Path:
-    """What the command writes for itself: the checkout when run from one (gitignored), else
-    the per-user data directory, the same from any working directory."""
+    """What the command writes for itself: HADOOP_DEPLOY_DATA_DIR where it is set (a second
+    sandbox beside the first), else the checkout when run from one (gitignored), else the
+    per-user data directory, the same from any working directory."""
+    if os.environ.get("HADOOP_DEPLOY_DATA_DIR"):
+        return Path(os.environ["HADOOP_DEPLOY_DATA_DIR"]).resolve()
     if not INSTALLED:
         return PROJECT_DIR
     base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")

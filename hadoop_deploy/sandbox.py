@@ -34,6 +34,7 @@ PRIVATE_CIDR = os.environ.get("HADOOP_DEPLOY_SANDBOX_CIDR") or "10.42.100.0/24"
 # that `down` and `up` again find it (`down --purge` removes the volumes).
 DATA_PATH = "/srv/hadoop"
 MAX_WORKERS = 10
+MAX_CLIENTS = 3
 # Where the sandbox's Hadoop comes from (see roles/hadoop/defaults/main.yml).
 HADOOP_SOURCE = "maven"
 LABEL = "org.hadoop-deploy.sandbox"
@@ -49,8 +50,10 @@ class Node:
     group: str
 
 
-def nodes(workers: int) -> list[Node]:
-    return [Node(MASTER, "master")] + [Node(f"{NAME}-worker{i}", "workers") for i in range(1, workers + 1)]
+def nodes(workers: int, clients: int = 0) -> list[Node]:
+    """The master, the workers and the clients (edge nodes: on the private network, as the workers)."""
+    return ([Node(MASTER, "master")] + [Node(f"{NAME}-worker{i}", "workers") for i in range(1, workers + 1)]
+            + [Node(f"{NAME}-client{i}", "clients") for i in range(1, clients + 1)])
 
 
 def _docker(*args: str) -> str:
@@ -70,7 +73,7 @@ def containers() -> list[str]:
 
 def data_volumes() -> list[str]:
     out = _docker("volume", "ls", "--format", "{{.Name}}")
-    return sorted(v for v in out.splitlines() if re.fullmatch(rf"{re.escape(NAME)}-(master|worker\d+)-data", v))
+    return sorted(v for v in out.splitlines() if re.fullmatch(rf"{re.escape(NAME)}-(master|worker\d+|client\d+)-data", v))
 
 
 # How Ansible reaches sandbox hosts (playbooks/sandbox/create.yml sets them up for either).
@@ -147,18 +150,23 @@ def _run_playbook(verb: str, playbook: Path, extravars: dict[str, object], out: 
     return result
 
 
-def up(workers: int, connection: str = "ssh", out: TextIO | None = None, err: TextIO | None = None) -> int:
+def up(workers: int, connection: str = "ssh", out: TextIO | None = None, err: TextIO | None = None,
+       clients: int = 0) -> int:
     out, err = out or sys.stdout, err or sys.stderr
     if not 1 <= workers <= MAX_WORKERS:
         raise UserError(f"--workers {workers} is out of range", f"give a number from 1 to {MAX_WORKERS}")
+    if not 0 <= clients <= MAX_CLIENTS:
+        raise UserError(f"--clients {clients} is out of range", f"give a number from 0 to {MAX_CLIENTS}")
     if connection not in CONNECTIONS:
         raise UserError(f"--connection {connection} is not known", f"give one of {', '.join(CONNECTIONS)}")
-    members = nodes(workers)
+    members = nodes(workers, clients)
     extra = sorted(set(containers()) - {n.name for n in members})
     if extra:
+        have = containers()
         raise UserError(
-            f"the sandbox already has hosts that --workers {workers} leaves out: {', '.join(extra)}",
-            f"run `hadoop-deploy up --workers {len(containers()) - 1}`, or `hadoop-deploy down` first to resize it",
+            f"the sandbox already has hosts that --workers {workers} --clients {clients} leaves out: {', '.join(extra)}",
+            f"run `hadoop-deploy up --workers {sum('-worker' in h for h in have)} --clients {sum('-client' in h for h in have)}`,"
+            " or `hadoop-deploy down` first to resize it",
         )
     started = time.monotonic()
     out.write(f"Host image {CURRENT_TAG}: ")
@@ -169,7 +177,7 @@ def up(workers: int, connection: str = "ssh", out: TextIO | None = None, err: Te
         raise UserError(str(exc), "see the message above; `hadoop-deploy image build` retries the build") from exc
     out.write(f"{'built' if image.built else 'present'} ({image.ref})\n")
     reach = f"SSH as {LOGIN_USER} on port {SSH_PORT}" if connection == "ssh" else "docker exec as root"
-    out.write(f"Starting {MASTER} and {workers} worker(s) on {PRIVATE_CIDR}, reached by {reach}\n")
+    out.write(f"Starting {MASTER}, {workers} worker(s) and {clients} client(s) on {PRIVATE_CIDR}, reached by {reach}\n")
     out.flush()
     created = _run_playbook(
         "up",
@@ -209,9 +217,11 @@ def _welcome(members: list[Node], connection: str, seconds: float) -> str:
     admin = admin_user()
     inv = display_path(LOCAL_INVENTORY)
     workers = [n.name for n in members if n.group == "workers"]
+    clients = [n.name for n in members if n.group == "clients"]
     lines = [
         "",
-        f"The sandbox cluster is ready in {seconds:.0f} s: master {MASTER}, workers {', '.join(workers)}.",
+        f"The sandbox cluster is ready in {seconds:.0f} s: master {MASTER}, workers {', '.join(workers)}"
+        + (f", clients (edge nodes) {', '.join(clients)}." if clients else "."),
         "",
         "Web UIs (from this machine):",
         *[f"  {label:<22} http://{master or MASTER}:{port}/?user.name={admin}"

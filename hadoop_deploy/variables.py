@@ -237,6 +237,11 @@ def _account(value: Any, _: Mapping[str, Any]) -> str:
     return "" if USER_NAME.match(str(value)) else "is not a valid Linux user or group name"
 
 
+def _accounts(value: Any, _: Mapping[str, Any]) -> str:
+    bad = [str(n) for n in value if not USER_NAME.match(str(n)) or str(n) == "root"] if isinstance(value, list) else []
+    return f"has {', '.join(map(repr, bad))}, not a valid Linux user name for a user of the cluster" if bad else ""
+
+
 def _plain_file_name(value: Any, _: Mapping[str, Any]) -> str:
     return "" if re.fullmatch(r"[A-Za-z0-9_-]+", str(value)) else "must be letters, digits, '_' or '-' only"
 
@@ -456,7 +461,9 @@ RULES: dict[str, tuple[Check, str]] = {
     "nfs_server_exports_file": (_exports_file, "use the default, /etc/exports.d/hadoop-deploy.exports"),
     "etc_hosts_nodes": (_node_names, NODE_NAME_FIX),
     **{name: (_account, "use lower-case letters, digits, '_' or '-', starting with a letter")
-       for name in ("cluster_hdfs_user", "cluster_yarn_user", "cluster_mapred_user", "cluster_hadoop_group")},
+       for name in ("cluster_hdfs_user", "cluster_yarn_user", "cluster_mapred_user", "cluster_hadoop_group",
+                    "cluster_users_group")},
+    "users_cluster_users": (_accounts, "list lower-case names (letters, digits, '_' or '-', starting with a letter), not root"),
     "users_sudoers_file": (_plain_file_name, "sudo skips files in /etc/sudoers.d whose name has a '.' or ends in '~': use the default"),
     "users_admin_authorized_keys": (_public_keys, "give whole lines of ~/.ssh/id_ed25519.pub files"),
     "ssh_trust_key_file": (_key_file_name, "use a file name such as id_ed25519, without a directory"),

@@ -19,6 +19,7 @@ BAD_INVENTORIES: dict[str, tuple[str, str]] = {
     "two_masters": ("hosts.yml", "2 hosts are in group 'master' (nn1, nn2)"),
     "no_workers": ("hosts.yml", "no host is in group 'workers'"),
     "host_in_both_groups": ("hosts.yml", "host 'nn1' is in both 'master' and 'workers'"),
+    "client_also_worker": ("hosts.yml", "host 'dn1' is in 'clients' and in 'workers'"),
     "host_name_underscore": ("hosts.yml", "host name 'data_node1' is not a valid host name"),
     "host_name_address": ("hosts.yml", "host name '192.0.2.11' is not a valid host name"),
     "host_name_long_label": ("hosts.yml", "host name 'worker-with-a-label-that-is-longer-than-the-sixty-three"),
@@ -48,7 +49,7 @@ BAD_INVENTORIES: dict[str, tuple[str, str]] = {
     "yaml_syntax_error": ("hosts.yml:7:12", "is not valid YAML"),
     "group_vars_syntax_error": ("group_vars/all.yml:3:17", "is not valid YAML: mapping values are not allowed here"),
     "host_in_no_group": ("hosts.yml", "host 'stray' is in no group"),
-    "host_in_other_group": ("hosts", "host 'gateway1' is in group(s) edge but in neither 'master' nor 'workers'"),
+    "host_in_other_group": ("hosts", "host 'gateway1' is in group(s) edge but in none of 'master', 'workers', 'clients'"),
     "empty_file": ("hosts.yml", "is empty: it lists no hosts"),
     "not_an_inventory": ("hosts.yml", "is not an inventory: its top level is a list"),
 }

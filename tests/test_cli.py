@@ -113,6 +113,7 @@ def test_exec_without_a_command_says_how(capsys: pytest.CaptureFixture[str]) -> 
         (["apply", "missing/inventory"], "inventory 'missing/inventory' does not exist"),
         (["apply", str(GOOD), "-e", "novalue"], "-e 'novalue' is not KEY=VALUE"),
         (["up", "--workers", "0"], "--workers 0 is out of range"),
+        (["up", "--clients", "4"], "--clients 4 is out of range"),
         (["down", "--purge"], "--purge deletes the sandbox's HDFS data and needs confirmation"),
     ],
 )
@@ -126,7 +127,7 @@ def test_user_errors_say_what_and_how_to_fix(argv: list[str], message: str, caps
 
 
 def test_the_sandbox_inventory(tmp_path: Path) -> None:
-    sandbox.write_inventory(sandbox.nodes(2), directory=tmp_path)
+    sandbox.write_inventory(sandbox.nodes(2, clients=1), directory=tmp_path)
     hosts = (tmp_path / "hosts.yml").read_text()
     # By default as users reach their hosts: SSH as the non-root account, through the
     # ssh_config the create playbook leaves beside the inventory.
@@ -135,6 +136,7 @@ def test_the_sandbox_inventory(tmp_path: Path) -> None:
     assert f"ansible_ssh_common_args: -F {sandbox.ssh_dir(tmp_path).resolve() / 'ssh_config'}\n" in hosts
     assert "    master:\n      hosts:\n        hd-local-master:\n" in hosts
     assert "        hd-local-worker1:\n        hd-local-worker2:\n" in hosts
+    assert "    clients:\n      hosts:\n        hd-local-client1:\n" in hosts
     group_vars = (tmp_path / "group_vars" / "all.yml").read_text()
     assert "cluster_private_cidr: 10.42.100.0/24" in group_vars and "hadoop_source: maven" in group_vars
     # The create playbook's files beside it are no inventory to Ansible (which refuses what it
