@@ -22,7 +22,8 @@ from .sandbox import PROJECT, VENV_BIN, ansible_env
 # Unfinished (issue 20): the role installs Spark and fills HDFS, but the history server's
 # unit fails to start on its first run; until it passes, site.yml does not import the play.
 pytestmark = [pytest.mark.docker, pytest.mark.e2e,
-              pytest.mark.skip(reason="unfinished: the Spark history server does not start yet (issue 20)")]
+              pytest.mark.skipif(not os.environ.get("HADOOP_DEPLOY_TRY_SPARK"),
+                                 reason="unfinished: the Spark history server does not start yet (issue 20)")]
 
 NAME, CIDR = "hd-spark", "10.42.66.0/24"
 MASTER = f"{NAME}-master"
@@ -83,7 +84,9 @@ def test_spark_on_yarn(tmp_path: Path) -> None:
 
         started = time.monotonic()
         first = spark_play(inventory)
-        assert first.returncode == 0, first.stdout[-6000:] + first.stderr[-3000:]
+        journal = "" if first.returncode == 0 else subprocess.run(
+            [*ssh, "sudo journalctl -u spark-history --no-pager | tail -60"], capture_output=True, text=True).stdout
+        assert first.returncode == 0, first.stdout[-6000:] + first.stderr[-3000:] + journal
         print(f"spark install: {time.monotonic() - started:.0f} s")
 
         # 1. SparkPi, cluster mode.
