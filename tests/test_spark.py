@@ -19,11 +19,12 @@ import pytest
 
 from .sandbox import PROJECT, VENV_BIN, ansible_env
 
-# Unfinished (issue 20): the role installs Spark and fills HDFS, but the history server's
-# unit fails to start on its first run; until it passes, site.yml does not import the play.
+# Unfinished (issue 20): it has not passed end to end yet (SparkPi in cluster mode has; the
+# client-mode job had not), so it runs only with HADOOP_DEPLOY_TRY_SPARK=1 and site.yml does
+# not import the play.
 pytestmark = [pytest.mark.docker, pytest.mark.e2e,
               pytest.mark.skipif(not os.environ.get("HADOOP_DEPLOY_TRY_SPARK"),
-                                 reason="unfinished: the Spark history server does not start yet (issue 20)")]
+                                 reason="unfinished: not passed end to end yet (issue 20); HADOOP_DEPLOY_TRY_SPARK=1 runs it")]
 
 NAME, CIDR = "hd-spark", "10.42.66.0/24"
 MASTER = f"{NAME}-master"
