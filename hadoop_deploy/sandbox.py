@@ -177,7 +177,8 @@ def up(workers: int, connection: str = "ssh", out: TextIO | None = None, err: Te
         raise UserError(str(exc), "see the message above; `hadoop-deploy image build` retries the build") from exc
     out.write(f"{'built' if image.built else 'present'} ({image.ref})\n")
     reach = f"SSH as {LOGIN_USER} on port {SSH_PORT}" if connection == "ssh" else "docker exec as root"
-    out.write(f"Starting {MASTER}, {workers} worker(s) and {clients} client(s) on {PRIVATE_CIDR}, reached by {reach}\n")
+    hosts = f"{workers} worker(s)" + (f" and {clients} client(s)" if clients else "")
+    out.write(f"Starting {MASTER} and {hosts} on {PRIVATE_CIDR}, reached by {reach}\n")
     out.flush()
     created = _run_playbook(
         "up",
