@@ -160,9 +160,9 @@ def up(workers: int, connection: str = "ssh", out: TextIO | None = None, err: Te
     if connection not in CONNECTIONS:
         raise UserError(f"--connection {connection} is not known", f"give one of {', '.join(CONNECTIONS)}")
     members = nodes(workers, clients)
-    extra = sorted(set(containers()) - {n.name for n in members})
+    have = containers()
+    extra = sorted(set(have) - {n.name for n in members})
     if extra:
-        have = containers()
         raise UserError(
             f"the sandbox already has hosts that --workers {workers} --clients {clients} leaves out: {', '.join(extra)}",
             f"run `hadoop-deploy up --workers {sum('-worker' in h for h in have)} --clients {sum('-client' in h for h in have)}`,"

@@ -45,4 +45,3 @@ def check_edge_node(inventory: Path, client: str, user: str, users_group: str = 
     finished = as_user(inventory, client, user, "yarn application -list -appStates FINISHED")
     assert re.search(rf"\bQuasiMonteCarlo\s+MAPREDUCE\s+{user}\s+\S+\s+FINISHED\s+SUCCEEDED", finished.stdout), \
         finished.stdout + finished.stderr
-
