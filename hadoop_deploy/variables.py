@@ -237,9 +237,16 @@ def _account(value: Any, _: Mapping[str, Any]) -> str:
     return "" if USER_NAME.match(str(value)) else "is not a valid Linux user or group name"
 
 
-def _accounts(value: Any, _: Mapping[str, Any]) -> str:
-    bad = [str(n) for n in value if not USER_NAME.match(str(n)) or str(n) == "root"] if isinstance(value, list) else []
+def _accounts(value: Any, settings: Mapping[str, Any]) -> str:
+    bad = [str(n) for n in value if _account(n, settings) or str(n) == "root"] if isinstance(value, list) else []
     return f"has {', '.join(map(repr, bad))}, not a valid Linux user name for a user of the cluster" if bad else ""
+
+
+def _spark_checksum(value: Any, _: Mapping[str, Any]) -> str:
+    text = str(value).strip()
+    if text == "" or re.fullmatch(r"(sha512:)?[0-9a-fA-F]{128}|sha256:[0-9a-fA-F]{64}", text):
+        return ""
+    return "is not a checksum: sha512: and 128 hex digits (or the digits alone), or sha256: and 64"
 
 
 def _plain_file_name(value: Any, _: Mapping[str, Any]) -> str:
@@ -467,6 +474,16 @@ RULES: dict[str, tuple[Check, str]] = {
     "users_sudoers_file": (_plain_file_name, "sudo skips files in /etc/sudoers.d whose name has a '.' or ends in '~': use the default"),
     "users_admin_authorized_keys": (_public_keys, "give whole lines of ~/.ssh/id_ed25519.pub files"),
     "ssh_trust_key_file": (_key_file_name, "use a file name such as id_ed25519, without a directory"),
+    "spark_history_port": (_port, "set spark_history_port to a port from 1 to 65535"),
+    "spark_executor_cores": (_at_least(1, "an executor's cores"), "set spark_executor_cores to a whole number such as 1"),
+    "spark_executor_memory_mb": (_at_least(0, "an executor's memory"), "set it to MB, or 0 to size the executors from the workers"),
+    "spark_history_heap_mb": (_at_least(128, "the history server's heap"), "set spark_history_heap_mb to MB, such as 512"),
+    "spark_wait_timeout": (_at_least(1, "a timeout"), "set spark_wait_timeout to the seconds to wait, such as 120"),
+    "spark_install_prefix": (_directory(False), "set spark_install_prefix to an absolute directory, such as /opt"),
+    "spark_conf_dir": (_directory(True), "set spark_conf_dir to a directory of its own, such as /etc/spark"),
+    "spark_tmp_dir": (_directory(False), "set spark_tmp_dir to an absolute directory that allows running files, such as /var/tmp"),
+    "spark_user": (_account, "use lower-case letters, digits, '_' or '-', starting with a letter"),
+    "spark_checksum": (_spark_checksum, "copy it from the release's .sha512 file (or PyPI's sha256 of the sdist), as sha512:<digits>"),
     **{name: (_properties, "use the property's documented name and a value of its kind (see Hadoop's *-default.xml)")
        for name in HADOOP_PROPERTY_VARIABLES},
 }

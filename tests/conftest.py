@@ -30,7 +30,7 @@ LONGEST = (
     "test_molecule_scenario[cluster]",
     "test_sandbox_cluster_from_up_to_down",
     "test_the_wheel_installs_and_runs_from_any_directory",
-    "test_a_user_of_the_cluster_works_on_the_edge_node",
+    "test_an_edge_node_user_runs_hadoop_and_spark_jobs",
 )
 
 

@@ -14,11 +14,14 @@ from hadoop_deploy import sandbox
 EXAMPLES_JAR = "/opt/hadoop/share/hadoop/mapreduce/hadoop-mapreduce-examples-*.jar"
 
 
-def as_user(inventory: Path, host: str, user: str, command: str, timeout: int = 600) -> subprocess.CompletedProcess[str]:
-    """COMMAND in a login shell of USER on HOST, reached as the users reach theirs."""
+def as_user(inventory: Path, host: str, user: str, command: str, timeout: int = 600,
+            stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """COMMAND (one line: `sudo -i` mangles newlines) in a login shell of USER on HOST,
+    reached as the users reach theirs; STDIN, when given, is its input."""
     ssh_config = sandbox.ssh_dir(inventory) / "ssh_config"
     return subprocess.run(["ssh", "-F", str(ssh_config), host, f"sudo -iu {user} bash -c {shlex.quote(command)}"],
-                          capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+                          capture_output=True, text=True, timeout=timeout,
+                          **({"input": stdin} if stdin is not None else {"stdin": subprocess.DEVNULL}))
 
 
 def check_edge_node(inventory: Path, client: str, user: str, users_group: str = "hadoop-users") -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -12,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from hadoop_deploy.sandbox import connection_vars, create_vars
+from hadoop_deploy.sandbox import LABEL, connection_vars, create_vars
 
 PROJECT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(os.environ.get("VIRTUAL_ENV", PROJECT / ".venv")) / "bin"
@@ -65,6 +67,63 @@ def run_local_play(workdir: Path, play: dict, *args: str, env: dict[str, str] | 
     result = json.loads(result_file.read_text())
     result_file.unlink()
     return proc, result
+
+
+def hadoop_deploy_cli(*args: str, env: dict[str, str], cwd: Path = PROJECT,
+                      timeout: int = 3600) -> subprocess.CompletedProcess[str]:
+    """The `hadoop-deploy` command of this checkout, as a user runs it (no stdin); prints how
+    long it took; never raises on a failed command."""
+    started = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "hadoop_deploy.cli", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    print(f"hadoop-deploy {' '.join(args)}: exit {proc.returncode} in {time.monotonic() - started:.0f} s")
+    return proc
+
+
+def sandbox_containers(name: str) -> list[str]:
+    """The containers of the sandbox NAME, running or not."""
+    out = subprocess.run(["docker", "ps", "-a", "--filter", f"label={LABEL}={name}", "--format", "{{.Names}}"],
+                         capture_output=True, text=True, check=True).stdout
+    return sorted(out.split())
+
+
+@dataclass(frozen=True)
+class OwnSandbox:
+    """A sandbox a test makes with `hadoop-deploy up` under a name, private network and data
+    directory of its own (HADOOP_DEPLOY_DATA_DIR), so that it runs beside hd-local and the
+    other tests' sandboxes."""
+
+    name: str
+    cidr: str
+    data: Path
+
+    @property
+    def inventory(self) -> Path:
+        return self.data / "inventory" / "local"
+
+    def env(self) -> dict[str, str]:
+        return dict(os.environ, HADOOP_DEPLOY_SANDBOX_NAME=self.name, HADOOP_DEPLOY_SANDBOX_CIDR=self.cidr,
+                    HADOOP_DEPLOY_DATA_DIR=str(self.data), PATH=f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+
+    def cli(self, *args: str, timeout: int = 3600) -> subprocess.CompletedProcess[str]:
+        return hadoop_deploy_cli(*args, env=self.env(), cwd=self.data, timeout=timeout)
+
+    def remove(self) -> None:
+        """`down --purge`, unless HADOOP_DEPLOY_KEEP_SANDBOX is set (to look at a failure;
+        the next run removes it first)."""
+        if os.environ.get("HADOOP_DEPLOY_KEEP_SANDBOX"):
+            print(f"kept the sandbox {self.name}: HADOOP_DEPLOY_DATA_DIR={self.data} (HADOOP_DEPLOY_KEEP_SANDBOX)")
+            return
+        down = self.cli("down", "--purge", "--yes", timeout=600)
+        assert down.returncode == 0, down.stdout + down.stderr
+
+    def remove_leftover(self) -> None:
+        """Hosts under this name are left only by an interrupted run of the same test (the
+        name is the test's own): remove them, data and all, before starting again."""
+        if sandbox_containers(self.name):
+            down = self.cli("down", "--purge", "--yes", timeout=600)
+            assert down.returncode == 0, down.stdout + down.stderr
+        assert sandbox_containers(self.name) == []
 
 
 @dataclass
