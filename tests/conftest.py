@@ -31,6 +31,7 @@ LONGEST = (
     "test_sandbox_cluster_from_up_to_down",
     "test_the_wheel_installs_and_runs_from_any_directory",
     "test_a_user_of_the_cluster_works_on_the_edge_node",
+    "test_a_webhdfs_client_reaches_hdfs_through_httpfs_only",
 )
 
 
