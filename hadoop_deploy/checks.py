@@ -34,7 +34,7 @@ _LOOKS_NUMERIC = re.compile(r"^[0-9.]+$|^[0-9a-fA-F:]*:[0-9a-fA-F:.]*$")
 _CHECKSUM = re.compile(r"^sha512:[0-9a-fA-F]{128}$")
 # The cluster role's defaults name the Hadoop service accounts (the users role creates them).
 CLUSTER_DEFAULTS_FILE = PROJECT_DIR / "roles" / "cluster" / "defaults" / "main.yml"
-SERVICE_ACCOUNT_VARIABLES = ("cluster_hdfs_user", "cluster_yarn_user", "cluster_mapred_user")
+SERVICE_ACCOUNT_VARIABLES = ("cluster_hdfs_user", "cluster_yarn_user", "cluster_mapred_user", "cluster_httpfs_user")
 # Accounts a Debian 12 server has (base-passwd's static ones, and those its usual packages
 # and this project's roles add): none of them may become the passwordless-sudo admin. The
 # users role also refuses, on each host, any existing account outside uids 1000-59999.

@@ -150,7 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
         "restart", help="a rolling restart: the master's daemons, then the workers one at a time, each gated")
     _inventory_arg(restart)
     restart.add_argument("--service", action="append", metavar="NAME",
-                         help="only this daemon (namenode, datanode, resourcemanager, nodemanager, jobhistoryserver; repeatable)")
+                         help="only this daemon (namenode, datanode, resourcemanager, nodemanager, jobhistoryserver,"
+                         " httpfs; repeatable)")
     restart.add_argument("--limit", metavar="HOSTS", help="only these hosts or groups (an Ansible pattern)")
     _extra_vars_arg(restart)
     restart.set_defaults(func=_cmd_day2)

@@ -23,7 +23,7 @@ from . import deploy, render, runner
 from .errors import UserError
 from .image import CURRENT_TAG, ImageError, ensure_image
 from .paths import LOCAL_INVENTORY, PLAYBOOKS_DIR, display_path
-from .tunnel import FACT_FILE, admin_user, web_uis
+from .tunnel import FACT_FILE, admin_user, as_user, web_uis
 
 # Another name and private network, for a second sandbox beside this one (as CI's check of
 # the wheel): HADOOP_DEPLOY_SANDBOX_NAME, HADOOP_DEPLOY_SANDBOX_CIDR (create.yml checks them).
@@ -225,8 +225,8 @@ def _welcome(members: list[Node], connection: str, seconds: float) -> str:
         + (f", clients (edge nodes) {', '.join(clients)}." if clients else "."),
         "",
         "Web UIs (from this machine):",
-        *[f"  {label:<22} http://{master or MASTER}:{port}/?user.name={admin}"
-          for label, _, port in web_uis(_docker("exec", MASTER, "cat", FACT_FILE), MASTER)],
+        *[f"  {label:<22} http://{master or MASTER}:{port}{as_user(page, admin)}"
+          for label, _, port, page in web_uis(_docker("exec", MASTER, "cat", FACT_FILE), MASTER)],
         "",
         "Use it:",
         f"  hadoop-deploy status {inv}              the services and the cluster's health",

@@ -4,8 +4,9 @@ The master's public side answers SSH only (role nat's firewall), so the web UIs 
 the way the playbooks reach the master: one `ssh -L` per UI to the address the master's
 daemon answers at, with the inventory's login (ansible_host, ansible_port, ansible_user, the
 SSH arguments). The addresses come from the master's local facts (the hadoop role writes
-them from the effective configuration), so a user's port for a UI is followed. Prints a local
-URL per UI and keeps the tunnel open until Ctrl-C.
+them from the effective configuration), so a user's port for a UI is followed. HttpFS's port
+goes through too, where the master runs it: WebHDFS clients on this machine then read and
+write HDFS at that local port. Prints a local URL per UI and keeps the tunnel open until Ctrl-C.
 """
 
 from __future__ import annotations
@@ -27,8 +28,12 @@ from .errors import UserError
 from .inventory import Host
 from .paths import CLUSTER_DEFAULTS
 
-# The master's web UIs, by the daemon that serves them (the hadoop role's daemon table).
-WEB_UIS = {"namenode": "HDFS NameNode", "resourcemanager": "YARN ResourceManager", "jobhistoryserver": "MapReduce JobHistory"}
+# The master's web UIs, by the daemon that serves them (the hadoop role's daemon table), and
+# the page to open: HttpFS has no UI, its REST API lists HDFS's root.
+WEB_UIS = {"namenode": ("HDFS NameNode", "/"), "resourcemanager": ("YARN ResourceManager", "/"),
+           "jobhistoryserver": ("MapReduce JobHistory", "/"), "httpfs": ("HttpFS (WebHDFS API)", "/webhdfs/v1/?op=LISTSTATUS")}
+# Those a master may run without (hadoop_httpfs_enabled: false).
+OPTIONAL_UIS = frozenset({"httpfs"})
 # Where the hadoop role writes each node's local facts (ansible_local.hadoop).
 FACT_FILE = "/etc/ansible/facts.d/hadoop.fact"
 # How long the tunnel may take to come up.
@@ -39,6 +44,11 @@ def admin_user(host: Host | None = None) -> str:
     """The admin account: the web endpoints refuse requests that name no user."""
     value = host.get("cluster_admin_user") if host else None
     return str(value.value) if value else str(yaml.safe_load(CLUSTER_DEFAULTS.read_text())["cluster_admin_user"])
+
+
+def as_user(page: str, user: str) -> str:
+    """PAGE with the query parameter that names the user (the web endpoints refuse requests without)."""
+    return f"{page}{'&' if '?' in page else '?'}{urllib.parse.urlencode({'user.name': user})}"
 
 
 def _free_port(preferred: int) -> int:
@@ -53,12 +63,12 @@ def _free_port(preferred: int) -> int:
     raise UserError("no free local port for the tunnel", "free a port on 127.0.0.1")
 
 
-def web_uis(fact_text: str, where: str) -> list[tuple[str, str, int]]:
-    """(label, host, port) of each web UI, from the master's hadoop.fact."""
+def web_uis(fact_text: str, where: str) -> list[tuple[str, str, int, str]]:
+    """(label, host, port, page) of each web UI the master runs, from its hadoop.fact."""
     try:
         web = json.loads(fact_text)["web"]
-        return [(label, urllib.parse.urlsplit(web[daemon]["url"]).hostname or "", int(web[daemon]["port"]))
-                for daemon, label in WEB_UIS.items()]
+        return [(label, urllib.parse.urlsplit(web[daemon]["url"]).hostname or "", int(web[daemon]["port"]), page)
+                for daemon, (label, page) in WEB_UIS.items() if daemon in web or daemon not in OPTIONAL_UIS]
     except (ValueError, KeyError, TypeError) as exc:
         raise UserError(f"{where}: {FACT_FILE} does not say where the web UIs answer ({exc!r})",
                         "run `hadoop-deploy apply INVENTORY` first (the hadoop role writes it)") from exc
@@ -128,14 +138,14 @@ def ui(path: Path, out: TextIO | None = None) -> int:
         return 2
     master = inventory.hosts[inventory.group_hosts("master")[0]]
     uis = web_uis(master_fact(master), master.name)
-    forwards = {_free_port(port): (remote, port) for _, remote, port in uis}
+    forwards = {_free_port(port): (remote, port) for _, remote, port, _ in uis}
     proc = subprocess.Popen(ssh_command(master, forwards), stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         _wait_until_open(proc, list(forwards))
         user = admin_user(master)
         out.write(f"Web UIs of {master.name}, through SSH (Ctrl-C closes the tunnel):\n")
-        for (label, _, _), local in zip(uis, forwards):
-            out.write(f"  {label:<22} http://127.0.0.1:{local}/?user.name={user}\n")
+        for (label, _, _, page), local in zip(uis, forwards):
+            out.write(f"  {label:<22} http://127.0.0.1:{local}{as_user(page, user)}\n")
         out.flush()
         return proc.wait()
     except KeyboardInterrupt:

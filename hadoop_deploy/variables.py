@@ -35,7 +35,7 @@ _NFS_OPTIONS = re.compile(r"^[A-Za-z0-9_=,:./-]+$")
 _PUBLIC_KEY_TYPES = ("ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
                      "sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com")
 HADOOP_PROPERTY_VARIABLES = ("hadoop_core_site", "hadoop_hdfs_site", "hadoop_yarn_site", "hadoop_mapred_site",
-                             "hadoop_capacity_scheduler")
+                             "hadoop_capacity_scheduler", "hadoop_httpfs_site")
 # Well-known Hadoop properties and what their value must be (Hadoop reads them as text and
 # falls back to its default, without a word, on a value it cannot parse).
 HADOOP_PROPERTY_KINDS = {
@@ -468,7 +468,7 @@ RULES: dict[str, tuple[Check, str]] = {
     "nfs_server_exports_file": (_exports_file, "use the default, /etc/exports.d/hadoop-deploy.exports"),
     "etc_hosts_nodes": (_node_names, NODE_NAME_FIX),
     **{name: (_account, "use lower-case letters, digits, '_' or '-', starting with a letter")
-       for name in ("cluster_hdfs_user", "cluster_yarn_user", "cluster_mapred_user", "cluster_hadoop_group",
+       for name in ("cluster_hdfs_user", "cluster_yarn_user", "cluster_mapred_user", "cluster_httpfs_user", "cluster_hadoop_group",
                     "cluster_users_group")},
     "users_cluster_users": (_accounts, "list lower-case names (letters, digits, '_' or '-', starting with a letter), not root"),
     "users_sudoers_file": (_plain_file_name, "sudo skips files in /etc/sudoers.d whose name has a '.' or ends in '~': use the default"),

@@ -43,7 +43,7 @@ BAD_INVENTORIES: dict[str, tuple[str, str]] = {
     "url_without_hadoop_url": ("group_vars/all.yml:3", "hadoop_source is 'url' but hadoop_url is not set"),
     "bad_admin_user": ("group_vars/all.yml:3", "cluster_admin_user 'Hadoop Admin' is not a valid Linux user name"),
     "admin_user_root": ("group_vars/all.yml:3", "cluster_admin_user 'root' is root: the admin must be an account of its own"),
-    "admin_user_hdfs": ("group_vars/all.yml:3", "cluster_admin_user 'hdfs' is a Hadoop service account (hdfs, yarn, mapred)"),
+    "admin_user_hdfs": ("group_vars/all.yml:3", "cluster_admin_user 'hdfs' is a Hadoop service account (hdfs, yarn, mapred, httpfs)"),
     "admin_user_nobody": ("group_vars/all.yml:3", "cluster_admin_user 'nobody' is a Debian system account"),
     "missing_required_variable": ("group_vars/all.yml", "required variable cluster_private_cidr"),
     "yaml_syntax_error": ("hosts.yml:7:12", "is not valid YAML"),

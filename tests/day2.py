@@ -27,7 +27,7 @@ PROJECT = Path(__file__).resolve().parent.parent
 LOCAL = "inventory/local"
 MASTER = sandbox.MASTER
 WORKERS = [f"{sandbox.NAME}-worker{i}" for i in (1, 2, 3)]
-SERVICES = {MASTER: ("namenode", "resourcemanager", "jobhistoryserver")} | {w: ("datanode", "nodemanager") for w in WORKERS}
+SERVICES = {MASTER: ("namenode", "resourcemanager", "jobhistoryserver", "httpfs")} | {w: ("datanode", "nodemanager") for w in WORKERS}
 SLEEP_JAR = "/opt/hadoop/share/hadoop/mapreduce/hadoop-mapreduce-client-jobclient-3.5.0-tests.jar"
 # Every file this test writes has 2 copies (a job's too): 3 workers less 1 decommissioned.
 REPLICATION = "-Ddfs.replication=2"

@@ -18,7 +18,7 @@ from .sandbox import PROJECT
 
 SPARK_PI = "/opt/spark/examples/src/main/python/pi.py"
 HISTORY_PORT = yaml.safe_load((PROJECT / "roles/spark/defaults/main.yml").read_text())["spark_history_port"]
-RM_WEB_PORT = yaml.safe_load((PROJECT / "roles/hadoop/vars/main.yml").read_text())["_hadoop_daemons"]["resourcemanager"]["web"]["port"]
+RM_WEB_PORT = yaml.safe_load((PROJECT / "roles/hadoop/vars/main.yml").read_text())["_hadoop_daemon_table"]["resourcemanager"]["web"]["port"]
 # The hosts have Python 3 (Ansible needs it), not necessarily curl.
 GET_JSON = "python3 -c 'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode())'"
 

@@ -181,8 +181,13 @@ def test_web_uis_follow_the_masters_local_facts() -> None:
     fact = json.dumps({"web": {"namenode": {"url": "http://m.lab:9871", "port": 9871},
                                "resourcemanager": {"url": "http://m.lab:8089", "port": 8089},
                                "jobhistoryserver": {"url": "http://m.lab:19888", "port": 19888}}})
-    assert tunnel.web_uis(fact, "m.lab") == [("HDFS NameNode", "m.lab", 9871), ("YARN ResourceManager", "m.lab", 8089),
-                                             ("MapReduce JobHistory", "m.lab", 19888)]
+    assert tunnel.web_uis(fact, "m.lab") == [("HDFS NameNode", "m.lab", 9871, "/"), ("YARN ResourceManager", "m.lab", 8089, "/"),
+                                             ("MapReduce JobHistory", "m.lab", 19888, "/")]
+    # HttpFS where the master runs it (hadoop_httpfs_enabled): its REST API, at its private address.
+    with_httpfs = json.dumps({"web": {**json.loads(fact)["web"], "httpfs": {"url": "http://10.0.0.2:14000", "port": 14000}}})
+    assert tunnel.web_uis(with_httpfs, "m.lab")[-1] == ("HttpFS (WebHDFS API)", "10.0.0.2", 14000, "/webhdfs/v1/?op=LISTSTATUS")
+    assert tunnel.as_user("/webhdfs/v1/?op=LISTSTATUS", "hdadmin") == "/webhdfs/v1/?op=LISTSTATUS&user.name=hdadmin"
+    assert tunnel.as_user("/", "hdadmin") == "/?user.name=hdadmin"
     # A master the role never configured: a message that says what to run, no traceback.
     with pytest.raises(UserError, match="hadoop.fact does not say where the web UIs answer"):
         tunnel.web_uis('{"web": {"namenode": {"url": "http://m.lab:9870", "port": 9870}}}', "m.lab")

@@ -3,8 +3,9 @@
 of the cluster's users (users_cluster_users, a member of cluster_users_group) and turns
 Spark on, and that user works on the edge node: an HDFS round trip in the HDFS home the
 hadoop role made, `yarn application -list`, a MapReduce job (tests/edge.py); SparkPi and a
-PySpark job on YARN, the history server, dynamic allocation (tests/spark.py); a re-run of
-the same apply changes nothing."""
+PySpark job on YARN, the history server, dynamic allocation (tests/spark.py); from this
+machine, through the SSH tunnel to the master only, a WebHDFS client writes, reads back and
+deletes 5 MiB through HttpFS (tests/httpfs.py); a re-run of the same apply changes nothing."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import pytest
 
 from hadoop_deploy import sandbox
 
-from . import edge, spark
+from . import edge, httpfs, spark
 from .sandbox import OwnSandbox
 
 NAME = "hd-edge"
@@ -50,6 +51,7 @@ def test_an_edge_node_user_runs_hadoop_and_spark_jobs(tmp_path: Path) -> None:
         up = box.cli("up", "--workers", "2", "--clients", "1")
         assert up.returncode == 0, up.stdout[-4000:] + up.stderr[-3000:]
         assert f"clients (edge nodes) {CLIENT}" in up.stdout
+        assert "HttpFS (WebHDFS API)" in up.stdout, up.stdout[-2000:]
         for host in (MASTER, CLIENT, f"{NAME}-worker1"):
             assert spark_files(inventory, host) == [], f"Spark is off by default, yet {host} has some of it"
 
@@ -64,6 +66,11 @@ def test_an_edge_node_user_runs_hadoop_and_spark_jobs(tmp_path: Path) -> None:
         with pytest.raises(AssertionError):
             edge.check_edge_node(inventory, CLIENT, "hdadmin")
         spark.check_spark(inventory, CLIENT, USER, MASTER)
+        # HDFS from outside, as from a laptop that reaches only the master's SSH.
+        httpfs.check_httpfs(inventory, user=USER)
+        # The check can fail: HttpFS does not act for the HDFS superuser, so its write is refused.
+        with pytest.raises(AssertionError, match="refused hdfs's round trip"):
+            httpfs.check_httpfs(inventory, user="hdfs", size=1024, directory="/tmp")
 
         # Idempotent with all of it on: the same apply again changes nothing on any host.
         again = box.cli("apply", str(inventory), "-e", SETTINGS)

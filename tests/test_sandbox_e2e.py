@@ -103,7 +103,7 @@ def test_sandbox_cluster_from_up_to_down(tmp_path: Path) -> None:
         assert up.returncode == 0, up.stdout[-4000:] + up.stderr[-4000:]
         assert "The sandbox cluster is ready" in up.stdout
         urls = re.findall(r"http://[0-9.]+:[0-9]+/\S*", up.stdout)
-        assert [url.split(":")[2].split("/")[0] for url in urls] == ["9870", "8088", "19888"], up.stdout
+        assert [url.split(":")[2].split("/")[0] for url in urls] == ["9870", "8088", "19888", "14000"], up.stdout
         for url in urls:  # each printed web UI answers from this machine
             with urllib.request.urlopen(url, timeout=20) as page:
                 assert page.status == 200, url
@@ -111,9 +111,9 @@ def test_sandbox_cluster_from_up_to_down(tmp_path: Path) -> None:
         tunnel = subprocess.Popen([sys.executable, "-m", "hadoop_deploy.cli", "ui", LOCAL], cwd=PROJECT,
                                   env=controller_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
-            shown = "".join(tunnel.stdout.readline() for _ in range(4)) if tunnel.stdout else ""
+            shown = "".join(tunnel.stdout.readline() for _ in range(5)) if tunnel.stdout else ""
             local_urls = re.findall(r"http://127\.0\.0\.1:[0-9]+/\S*", shown)
-            assert len(local_urls) == 3, shown + (tunnel.stderr.read() if tunnel.poll() is not None and tunnel.stderr else "")
+            assert len(local_urls) == 4, shown + (tunnel.stderr.read() if tunnel.poll() is not None and tunnel.stderr else "")
             for url in local_urls:
                 with urllib.request.urlopen(url, timeout=20) as page:
                     assert page.status == 200, url

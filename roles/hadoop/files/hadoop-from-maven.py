@@ -12,6 +12,7 @@ official tarball::
       share/hadoop/hdfs/*.jar, lib/, webapps/
       share/hadoop/yarn/*.jar, lib/
       share/hadoop/mapreduce/*.jar
+      share/hadoop/httpfs/*.jar, lib/  (HttpFS: see HTTPFS below)
 
 Each third-party jar is kept once: a component's lib/ only holds what is not
 already in an earlier component (common, hdfs, yarn, mapreduce order, which is
@@ -98,6 +99,23 @@ WEBAPPS_JAR = ("hadoop-hdfs", "tests")
 EXAMPLES = "hadoop-mapreduce-examples"
 EXAMPLES_VERSION = {"3.4.0": "3.4.2", "3.4.1": "3.4.2", "3.5.0": "3.4.2"}
 
+# HttpFS (hadoop-hdfs-httpfs) is not published for 3.5.0 either; 3.4.2 is, and runs on
+# 3.5.0's hadoop-common and hadoop-hdfs-client. It still serves its REST API with Jersey 1,
+# which 3.5.0 (Jersey 2) no longer ships, so it gets a directory of its own that only the
+# HttpFS daemon's classpath names, ahead of the rest: share/hadoop/httpfs/ holds its jar and
+# lib/ the jars it needs that the other components lack: Jersey 1 (its servlet came with
+# hadoop-common before 3.5.0) and json-simple. No other Hadoop artifact of the older
+# release is taken. Their versions are those the older release's hadoop-project names.
+# The Apache tarball ships its own release's HttpFS in share/hadoop/hdfs/ instead.
+HTTPFS = "hadoop-hdfs-httpfs"
+HTTPFS_VERSION = {"3.5.0": "3.4.2"}
+HTTPFS_NEEDS = [
+    "com.sun.jersey/jersey-core",
+    "com.sun.jersey/jersey-server",
+    "com.sun.jersey/jersey-servlet",
+    "com.googlecode.json-simple/json-simple",
+]
+
 PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.6.1"
 HELPFUL_ERROR = (
     r"Could not|Non-resolvable|Failed to|not found|Cannot|Unknown|Unresolveable"
@@ -143,6 +161,52 @@ def pom_module(component: str, artifacts: list[str], examples: str | None) -> st
   </parent>
   <artifactId>{component}</artifactId>
   <packaging>pom</packaging>
+  <dependencies>
+{chr(10).join(deps)}
+  </dependencies>
+</project>
+"""
+
+
+def pom_httpfs(version: str) -> str:
+    """HttpFS at VERSION with the jars it needs beyond the other components (HTTPFS).
+
+    Not a child of the assembly: its versions come from its own release's hadoop-project.
+    """
+    none = "<exclusions><exclusion><groupId>*</groupId><artifactId>*</artifactId></exclusion></exclusions>"
+    deps = [
+        f"    <dependency><groupId>{GROUP}</groupId><artifactId>{HTTPFS}</artifactId>"
+        f"<version>{escape(version)}</version>{none}</dependency>"
+    ]
+    for spec in HTTPFS_NEEDS:
+        group, artifact = spec.split("/")
+        # json-simple's pom lists junit as a run-time dependency.
+        junit = (
+            "<exclusions><exclusion><groupId>junit</groupId><artifactId>junit</artifactId>"
+            "</exclusion></exclusions>"
+        )
+        deps.append(
+            f"    <dependency><groupId>{escape(group)}</groupId><artifactId>{escape(artifact)}"
+            f"</artifactId>{junit if artifact == 'json-simple' else ''}</dependency>"
+        )
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<project>
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>local.hadoop-from-maven</groupId>
+  <artifactId>httpfs</artifactId>
+  <version>1</version>
+  <packaging>pom</packaging>
+  <dependencyManagement>
+    <dependencies>
+      <dependency>
+        <groupId>{GROUP}</groupId>
+        <artifactId>hadoop-project</artifactId>
+        <version>{escape(version)}</version>
+        <type>pom</type>
+        <scope>import</scope>
+      </dependency>
+    </dependencies>
+  </dependencyManagement>
   <dependencies>
 {chr(10).join(deps)}
   </dependencies>
@@ -196,11 +260,13 @@ def settings_xml(url: str) -> str:
 
 def run_maven(args: argparse.Namespace, mvn: str, work: Path) -> None:
     names = [c[0] for c in COMPONENTS]
-    (work / "pom.xml").write_text(pom_parent(args.version, names))
+    (work / "pom.xml").write_text(pom_parent(args.version, names + ["httpfs"]))
     for name, artifacts, _ in COMPONENTS:
         (work / name).mkdir()
         examples = args.examples_version if name == "mapreduce" else None
         (work / name / "pom.xml").write_text(pom_module(name, artifacts, examples))
+    (work / "httpfs").mkdir()
+    (work / "httpfs" / "pom.xml").write_text(pom_httpfs(args.httpfs_version))
     # -U: retry artifacts a previous failed run cached as missing; -C: verify checksums
     cmd = [
         mvn,
@@ -257,7 +323,7 @@ def assemble(version: str, work: Path, home: Path) -> list[str]:
     placed: dict[tuple[str, str, str], str] = {}
     names: set[str] = set()
     conflicts: list[str] = []
-    for name, _, own_prefixes in COMPONENTS:
+    for name, _, own_prefixes in COMPONENTS + [("httpfs", [], (HTTPFS,))]:
         for group, artifact, ver, classifier, jar in artifacts_in(work / name / "deps"):
             if group == GROUP and (artifact, classifier) == WEBAPPS_JAR:
                 with zipfile.ZipFile(jar) as zf:
@@ -278,6 +344,8 @@ def assemble(version: str, work: Path, home: Path) -> list[str]:
             os.replace(jar, target / filename)
             placed[key] = ver
             names.add(filename)
+    if not list((share / "httpfs").glob(f"{HTTPFS}-*.jar")):
+        raise Failure(f"no {GROUP}:{HTTPFS} jar was resolved")
     if not any((share / "hdfs" / "webapps").glob("*")):
         raise Failure(f"no webapps/ found in {GROUP}:hadoop-hdfs:{version}:tests")
     return conflicts
@@ -319,12 +387,20 @@ def main(argv: list[str] | None = None) -> int:
         help=f"version of {EXAMPLES} to include (default: --version, or the"
         " newest published release when --version has none)",
     )
+    parser.add_argument(
+        "--httpfs-version",
+        metavar="VERSION",
+        help=f"version of {HTTPFS} to include (default: --version, or the newest"
+        " published release when --version has none)",
+    )
     args = parser.parse_args(argv)
-    for value in (args.version, args.examples_version or "0"):
+    for value in (args.version, args.examples_version or "0", args.httpfs_version or "0"):
         if not VERSION_RE.fullmatch(value):
             parser.error(f"not a Maven version: {value!r}")
     if not args.examples_version:
         args.examples_version = EXAMPLES_VERSION.get(args.version, args.version)
+    if not args.httpfs_version:
+        args.httpfs_version = HTTPFS_VERSION.get(args.version, args.version)
 
     dest: Path = args.dest.resolve()
     home = dest / f"hadoop-{args.version}"
