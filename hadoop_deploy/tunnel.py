@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import json
 import shlex
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 from pathlib import Path
@@ -131,8 +133,16 @@ def _wait_until_open(proc: subprocess.Popen[str], ports: list[int]) -> None:
         raise UserError(f"the tunnel did not open within {CONNECT_SECONDS} s", "check the master's SSH login")
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def ui(path: Path, out: TextIO | None = None) -> int:
     out = out or sys.stdout
+    # A SIGTERM (kill, a service manager) closes the tunnel as Ctrl-C does: by default Python
+    # would end at once and leave its ssh running, the local ports still forwarded.
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)
     inventory = deploy.check_inventory(path, quiet=True)
     if inventory is None:
         return 2

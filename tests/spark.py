@@ -52,8 +52,12 @@ deadline = time.monotonic() + 120
 while len(hosts) < 2 and time.monotonic() < deadline:
     hosts |= worker_hosts()
 print("RESULT " + json.dumps({"sum": total, "hosts": sorted(hosts), "app": sc.applicationId}), flush=True)
-gc.collect()
-sc._jvm.System.gc()
+# Let go of the query's shuffle: Python's references first, then the driver's JVM, a few
+# times (py4j detaches its objects from a thread of its own).
+for _ in range(5):
+    gc.collect()
+    sc._jvm.System.gc()
+    time.sleep(2)
 time.sleep(stay)
 spark.stop()
 '''
@@ -81,9 +85,12 @@ def check_spark(inventory: Path, client: str, user: str, master: str) -> None:
     written = as_user(inventory, client, user, "cat > spark-check-job.py", stdin=PARQUET_JOB)
     assert written.returncode == 0, written.stderr
     # In the background, detached from this SSH session: the job stays up for the
-    # idle-timeout check, and says what it found in a file.
+    # idle-timeout check, and says what it found in a file. An executor that holds shuffle
+    # data the driver still references is kept past the idle timeout (shuffle tracking):
+    # the job lets go of it, and at worst the tracking timeout frees it a minute later.
     submit = ("rm -f spark-check-job.out; setsid nohup spark-submit --master yarn --deploy-mode client"
               " --conf spark.yarn.preserve.staging.files=true --conf spark.dynamicAllocation.initialExecutors=3"
+              " --conf spark.dynamicAllocation.shuffleTracking.timeout=60s"
               " spark-check-job.py spark-check.parquet 300 >spark-check-job.out 2>spark-check-job.err </dev/null &")
     started = as_user(inventory, client, user, submit)
     assert started.returncode == 0, started.stdout + started.stderr
@@ -109,9 +116,9 @@ def check_spark(inventory: Path, client: str, user: str, master: str) -> None:
         # YARN's web proxy, which the driver's UI redirects every other caller to).
         executors: list | None = None  # None: the driver did not answer
         api = subprocess.CompletedProcess([], 1, "", "")
-        for _ in range(60):
+        for _ in range(40):
             api = as_user(inventory, client, user, f"{GET_JSON} 'http://{master}:{RM_WEB_PORT}/proxy/{app_py}/api/v1/applications/{app_py}/executors?user.name={user}'")
-            if api.returncode == 0:
+            if api.returncode == 0 and api.stdout.lstrip().startswith("["):  # (a page once the job ended)
                 executors = [e["id"] for e in json.loads(api.stdout) if e["id"] != "driver"]
                 if not executors:
                     break

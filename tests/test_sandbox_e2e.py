@@ -14,6 +14,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import urllib.request
@@ -120,6 +121,10 @@ def test_sandbox_cluster_from_up_to_down(tmp_path: Path) -> None:
         finally:
             tunnel.terminate()
             tunnel.wait(timeout=20)
+        for url in local_urls:  # a SIGTERM closed the tunnel: its ssh is gone with it
+            port = int(url.split(":")[2].split("/")[0])
+            with pytest.raises(ConnectionRefusedError):
+                socket.create_connection(("127.0.0.1", port), timeout=5).close()
         assert (PROJECT / LOCAL / "hosts.yml").is_file()
 
         status = hadoop_deploy("status", LOCAL, "--json")
