@@ -22,7 +22,7 @@ from . import edge, httpfs, spark
 from .sandbox import OwnSandbox
 
 NAME = "hd-edge"
-CIDR = "10.42.77.0/24"
+CIDR = "10.42.66.0/24"
 USER = "analyst"
 MASTER, CLIENT = f"{NAME}-master", f"{NAME}-client1"
 # The settings of the apply under test: the user, and Spark with a short idle timeout.

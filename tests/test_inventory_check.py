@@ -242,6 +242,7 @@ def test_group_vars_beside_the_playbook_count_as_in_ansible_playbook(tmp_path: P
     ("apt_cache", {"apt_cache_upstream_proxy": "proxy:3128"}, "apt_cache_upstream_proxy 'proxy:3128' does not parse"),
     ("users", {"users_admin_name": "root", "cluster_hdfs_user": "hdfs"}, "users_admin_name 'root' is root"),
     ("nfs_server", {"nfs_server_exports": [{"path": "/etc"}]}, "has path '/etc', which is the system directory /etc"),
+    ("spark", {"spark_executor_cores": 0}, "spark_executor_cores 0 is 0: an executor's cores must be at least 1"),
 ])
 def test_the_roles_check_their_own_variables_with_the_same_rules(tmp_path: Path, role: str, values: dict, message: str) -> None:
     play = {"vars": values,
