@@ -19,6 +19,12 @@ forwards to each worker. Printed per node after the fresh site.yml, with the apt
 own statistics (its log: fetched from outside, served to each node): with the cache, the
 package bytes from outside do not grow with the number of workers.
 
+CPU: the CPU-seconds each node used during the fresh site.yml (its container's cgroup, which
+counts every process it ran, those already gone too) and what the rest of this machine used
+(Ansible, SSH, Docker: /proc/stat's busy time less the nodes'), beside what the cores could
+give in that time: where the two are close, the run is bound by CPU, and only less work (not
+more overlap) makes it faster.
+
 With --patches, also runs the no-op re-run with each of the strategy plugin's patches
 turned off in turn (HADOOP_DEPLOY_PATCHES_OFF, plugins/strategy/mitogen_linear.py), and
 with all of them off (plain Mitogen), --rounds times interleaved, and prints the medians;
@@ -105,6 +111,8 @@ class Figures:
     # The apt cache's log: bytes it fetched from outside, and served per client address.
     cache_fetched: int = 0
     cache_served: dict[str, int] = field(default_factory=dict)
+    # CPU-seconds during the fresh site.yml, per node and for the rest of this machine (CPU_REST).
+    cpu: dict[str, float] = field(default_factory=dict)
 
     @property
     def fresh(self) -> float:
@@ -157,6 +165,44 @@ class Counters:
         return found
 
 
+CPU_REST = "this machine (Ansible, SSH, Docker)"
+
+
+class CpuClock:
+    """CPU-seconds used so far by each node (its container's cgroup: cgroup v1's cpuacct or
+    v2's cpu.stat, where Docker's cgroupfs driver puts them) and by the whole machine
+    (/proc/stat's busy time)."""
+
+    def __init__(self, containers: list[str]) -> None:
+        self.files: dict[str, Path] = {}
+        for name in containers:
+            cid = _run("docker", "inspect", "--format", "{{.Id}}", name).strip()
+            found = [p for p in (Path(f"/sys/fs/cgroup/cpuacct/docker/{cid}/cpuacct.usage"),
+                                 Path(f"/sys/fs/cgroup/docker/{cid}/cpu.stat"),
+                                 Path(f"/sys/fs/cgroup/system.slice/docker-{cid}.scope/cpu.stat")) if p.exists()]
+            if found:
+                self.files[name] = found[0]
+
+    def read(self) -> dict[str, float]:
+        used = {}
+        for name, path in self.files.items():
+            text = path.read_text()
+            if path.name == "cpu.stat":  # usage_usec N
+                used[name] = int(re.search(r"^usage_usec (\d+)", text, re.M).group(1)) / 1e6
+            else:  # nanoseconds
+                used[name] = int(text) / 1e9
+        ticks = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        # user nice system idle iowait irq softirq steal: busy is all but idle and iowait.
+        used[CPU_REST] = sum(ticks[i] for i in (0, 1, 2, 5, 6, 7)) / os.sysconf("SC_CLK_TCK")
+        return used
+
+    @staticmethod
+    def spent(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+        """Per node, then the machine's rest (its busy time less the nodes')."""
+        nodes = {k: after[k] - before[k] for k in after if k != CPU_REST and k in before}
+        return {**nodes, CPU_REST: after[CPU_REST] - before[CPU_REST] - sum(nodes.values())}
+
+
 def cache_statistics(master: str) -> tuple[int, dict[str, int]]:
     """apt-cacher-ng's log (time|I or O|bytes|client|path): bytes fetched from outside (I),
     and bytes served (O) per client address. (0, {}) without a cache."""
@@ -198,7 +244,10 @@ def measure(connection: str, workers: int, strategy: str | None, keep: bool,
         try:
             create_s, _ = playbook("playbooks/sandbox/create.yml", "-e", f"@{box_file}")
             counters = Counters(nodes[0]["name"], [n["name"] for n in nodes[1:]])
+            clock = CpuClock([n["name"] for n in nodes])
+            cpu_before = clock.read()
             site_s, _ = timed("site.yml", log=log(f"{connection}-{workers}-1-site-fresh"))
+            cpu = clock.spent(cpu_before, clock.read())
             outside = counters.read()
             cache_fetched, cache_served = cache_statistics(nodes[0]["name"])
             master_ip = sandbox_address(nodes[0]["name"], "private")
@@ -218,7 +267,7 @@ def measure(connection: str, workers: int, strategy: str | None, keep: bool,
             if not keep:
                 playbook("playbooks/sandbox/destroy.yml", "-e", f"@{box_file}", "-e", "sandbox_purge=true")
     return Figures(create_s, site_s, verify_s, rerun_s, changed_total(rerun_out), without,
-                   outside, cache_fetched, served)
+                   outside, cache_fetched, served, cpu)
 
 
 def sandbox_address(container: str, network: str) -> str:
@@ -233,7 +282,7 @@ def median_figures(runs: list[Figures]) -> Figures:
     middle = sorted(runs, key=lambda r: r.fresh)[(len(runs) - 1) // 2]
     without = {off: [s for r in runs for s in r.without[off]] for off in runs[0].without}
     return Figures(med("create"), med("site"), med("verify"), med("rerun"), max(r.rerun_changed for r in runs),
-                   without, middle.outside, middle.cache_fetched, middle.cache_served)
+                   without, middle.outside, middle.cache_fetched, middle.cache_served, middle.cpu)
 
 
 def megabytes(n: int) -> str:
@@ -339,6 +388,17 @@ def main() -> int:
             print(f"bytes from outside, {max(sizes)} workers / {min(sizes)} workers ({c}): "
                   f"{sum(high.outside.values()) / max(1, sum(low.outside.values())):.2f}"
                   f"  (packages once per cluster: about 1)")
+
+    print("\nCPU-seconds during the fresh site.yml, per node and for the rest of this machine, against what "
+          "its cores could give in that time:")
+    for c, w in columns:
+        f = figures[c, w]
+        print(f"  {c}, {w} workers:")
+        for node, seconds in f.cpu.items():
+            print(f"    {node + ':':40}{seconds:8.1f} s")
+        available = (os.cpu_count() or 1) * f.site
+        print(f"    {'all:':40}{sum(f.cpu.values()):8.1f} s of {available:.1f} s ({os.cpu_count()} cores x "
+              f"{f.site:.1f} s): {sum(f.cpu.values()) / available:.0%} busy")
 
     if variants:
         print(f"\nno-op re-run, median of {args.rounds} (each round's runs in order, one after another):")
