@@ -35,8 +35,10 @@ PRIVATE_CIDR = os.environ.get("HADOOP_DEPLOY_SANDBOX_CIDR") or "10.42.100.0/24"
 DATA_PATH = "/srv/hadoop"
 MAX_WORKERS = 10
 MAX_CLIENTS = 3
-# Where the sandbox's Hadoop comes from (see roles/hadoop/defaults/main.yml).
-HADOOP_SOURCE = "maven"
+# What the sandbox's group_vars say beside its private network: Hadoop assembled from Maven
+# Central (which a machine without other internet access reaches), and JVMs that start
+# quickly on the few cores the nodes share (roles/hadoop/defaults/main.yml).
+SETTINGS = {"hadoop_source": "maven", "hadoop_jvm_quick_start": True}
 LABEL = "org.hadoop-deploy.sandbox"
 CREATE = PLAYBOOKS_DIR / "sandbox" / "create.yml"
 DESTROY = PLAYBOOKS_DIR / "sandbox" / "destroy.yml"
@@ -122,14 +124,14 @@ def write_inventory(members: list[Node], connection: str = "ssh", *, directory: 
     for node in members:
         groups.setdefault(node.group, {"hosts": {}})["hosts"][node.name] = None
     hosts = {"all": {"vars": connection_vars(connection, directory), "children": groups}}
-    group_vars = {"cluster_private_cidr": PRIVATE_CIDR, "hadoop_source": HADOOP_SOURCE}
+    group_vars = {"cluster_private_cidr": PRIVATE_CIDR, **SETTINGS}
     (directory / "group_vars").mkdir(parents=True, exist_ok=True)
     header = "---\n# Written by `hadoop-deploy up`; rewritten by each `up`, removed by `down`.\n"
     (directory / "hosts.yml").write_text(header + yaml.safe_dump(hosts, sort_keys=False).replace(": null", ":"))
     (directory / "group_vars" / "all.yml").write_text(
         header
-        + "# The sandbox's private network (playbooks/sandbox/create.yml makes it), and Hadoop\n"
-        + "# assembled from Maven Central, which a machine without other internet access reaches.\n"
+        + "# The sandbox's private network (playbooks/sandbox/create.yml makes it), Hadoop assembled\n"
+        + "# from Maven Central, and JVMs that start quickly (hadoop_jvm_quick_start: for a sandbox).\n"
         + yaml.safe_dump(group_vars)
     )
     return directory

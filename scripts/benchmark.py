@@ -39,6 +39,7 @@ at most 1.6x the time of 2.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import importlib.util
 import json
@@ -225,7 +226,9 @@ def measure(connection: str, workers: int, strategy: str | None, keep: bool,
     nodes = [{"name": f"{NAME}-master", "groups": ["master"]}] + [
         {"name": f"{NAME}-worker{i}", "groups": ["workers"]} for i in range(1, workers + 1)
     ]
-    with tempfile.TemporaryDirectory() as tmp:
+    # A kept sandbox keeps its inventory and SSH keys too, to be reached after the run.
+    kept = contextlib.nullcontext(tempfile.mkdtemp(prefix=f"{NAME}-")) if keep else None
+    with kept or tempfile.TemporaryDirectory() as tmp:
         where = Path(tmp)
         box = {"sandbox_name": NAME, "sandbox_nodes": nodes, "sandbox_private_cidr": CIDR,
                **sandbox.create_vars(connection, where)}
@@ -234,7 +237,7 @@ def measure(connection: str, workers: int, strategy: str | None, keep: bool,
         inventory = where / "hosts.yml"
         inventory.write_text(yaml.safe_dump({"all": {
             "vars": {**sandbox.connection_vars(connection, where),
-                     "cluster_private_cidr": CIDR, "hadoop_source": "maven"},
+                     "cluster_private_cidr": CIDR, **sandbox.SETTINGS},
             "children": {
                 "master": {"hosts": {nodes[0]["name"]: {}}},
                 "workers": {"hosts": {n["name"]: {} for n in nodes[1:]}},
@@ -264,7 +267,9 @@ def measure(connection: str, workers: int, strategy: str | None, keep: bool,
                         raise SystemExit(f"benchmark: the no-op re-run without {off or 'no patch'} changed something")
                     without[off].append(seconds)
         finally:
-            if not keep:
+            if keep:
+                print(f"[benchmark] kept: ansible-playbook -i {inventory} site.yml", flush=True)
+            else:
                 playbook("playbooks/sandbox/destroy.yml", "-e", f"@{box_file}", "-e", "sandbox_purge=true")
     return Figures(create_s, site_s, verify_s, rerun_s, changed_total(rerun_out), without,
                    outside, cache_fetched, served, cpu)
@@ -297,7 +302,7 @@ def main() -> int:
                         help="measure each sandbox N times and print the medians (default 1)")
     parser.add_argument("--connections", default=",".join(sandbox.CONNECTIONS), metavar="LIST",
                         help="comma-separated: ssh (non-root account over SSH), docker (docker exec as root)")
-    parser.add_argument("--keep", action="store_true", help="leave the (last) sandbox running")
+    parser.add_argument("--keep", action="store_true", help="leave the (last) sandbox running, and its inventory")
     parser.add_argument("--strategy", metavar="NAME",
                         help="run site.yml and verify with this strategy instead of ansible.cfg's "
                              "(linear: without Mitogen)")

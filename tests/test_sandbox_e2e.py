@@ -76,7 +76,7 @@ def prod_copy_for_sandbox(where: Path) -> Path:
         replace_once(hosts, example, ours)
     replace_once(group_vars, "cluster_private_cidr: 10.42.0.0/24", f"cluster_private_cidr: {sandbox.PRIVATE_CIDR}")
     # The tarball cannot be downloaded on the test machines.
-    replace_once(group_vars, "# hadoop_source: apache", f"hadoop_source: {sandbox.HADOOP_SOURCE}")
+    replace_once(group_vars, "# hadoop_source: apache", f"hadoop_source: {sandbox.SETTINGS['hadoop_source']}")
     # Secrets, as a user would keep them in the inventory: a cloud store's key, and the Docker
     # daemon's proxy with a password (an address of the sandbox's, where nothing listens:
     # nothing in this test pulls an image).
@@ -85,6 +85,15 @@ def prod_copy_for_sandbox(where: Path) -> Path:
         extra.write(f"hadoop_core_site:\n  fs.s3a.secret.key: {S3A_SECRET}\n"
                     f"docker_http_proxy: \"{proxy}\"\ndocker_https_proxy: \"{proxy}\"\n")
     return lab
+
+
+QUICK_JIT = "-XX:TieredStopAtLevel=1"
+
+
+def java_command_lines(node: str) -> dict[str, str]:
+    """The command line of each Hadoop daemon running on NODE, by daemon (-Dproc_NAME)."""
+    ps = subprocess.run(["docker", "exec", node, "ps", "-o", "args=", "-C", "java"], capture_output=True, text=True)
+    return {m.group(1): line for line in ps.stdout.splitlines() if (m := re.search(r"-Dproc_(\w+)", line))}
 
 
 def files_holding(root: Path, needle: str) -> list[str]:
@@ -103,6 +112,10 @@ def test_sandbox_cluster_from_up_to_down(tmp_path: Path) -> None:
         up = hadoop_deploy("up", "--workers", "2")
         assert up.returncode == 0, up.stdout[-4000:] + up.stderr[-4000:]
         assert "The sandbox cluster is ready" in up.stdout
+        # The sandbox's JVMs start with the JIT's first tier only (sandbox.SETTINGS).
+        daemons = {**java_command_lines(sandbox.MASTER), **java_command_lines(f"{sandbox.NAME}-worker1")}
+        assert sorted(daemons) == ["datanode", "httpfs", "jobhistoryserver", "namenode", "nodemanager", "resourcemanager"]
+        assert all(QUICK_JIT in line for line in daemons.values()), daemons
         urls = re.findall(r"http://[0-9.]+:[0-9]+/\S*", up.stdout)
         assert [url.split(":")[2].split("/")[0] for url in urls] == ["9870", "8088", "19888", "14000"], up.stdout
         for url in urls:  # each printed web UI answers from this machine
@@ -168,6 +181,10 @@ def test_sandbox_cluster_from_up_to_down(tmp_path: Path) -> None:
         verify = subprocess.run([str(VENV_BIN / "ansible-playbook"), "-i", str(lab), "playbooks/verify.yml"],
                                 cwd=PROJECT, env=as_user, capture_output=True, text=True, timeout=1800)
         assert verify.returncode == 0, verify.stdout[-4000:] + verify.stderr[-2000:]
+        # The example inventory leaves hadoop_jvm_quick_start off: the daemons were restarted
+        # with the JIT's every tier.
+        daemons = {**java_command_lines(sandbox.MASTER), **java_command_lines(f"{sandbox.NAME}-worker1")}
+        assert len(daemons) == 6 and not any(QUICK_JIT in line for line in daemons.values()), daemons
         # The secrets are where they are used (core-site.xml 0640 root:hadoop, the Docker
         # daemon's 0600 environment file) and nowhere the runs left anything.
         replan = hadoop_deploy("plan", str(lab), env=as_user)
