@@ -1,8 +1,9 @@
 """The project's default strategy (ansible.cfg: plugins/strategy/mitogen_linear.py), run for
 real by ansible-playbook: modules run inside Mitogen's interpreter, a connection given by its
 full name is taken over too, and without Mitogen the run still works, with a warning. What
-the plugin caches gives what Mitogen's own code gives. A patch whose Mitogen name is gone is
-left out with a warning the command shows; an untested ansible-core stops the run."""
+the plugin caches gives what Mitogen's own code gives; a task skipped in the controller gives
+what a worker's skip gives. A patch whose Mitogen name is gone is left out with a warning the
+command shows; an untested ansible-core stops the run."""
 
 from __future__ import annotations
 
@@ -97,6 +98,41 @@ def test_the_collection_dirs_are_ansibles_listed_in_the_controller_before_the_fo
     assert result["collections"] == result["listed"] != []
 
 
+# Records which process evaluates a task's `when` (the Python the lookup runs in, the pipe's
+# parent), then says false.
+_WHO_EVALUATES = "lookup('ansible.builtin.pipe', 'echo $PPID >> {file}; echo no') == 'yes'"
+
+
+@pytest.mark.parametrize("patch_on", [True, False])
+def test_a_false_when_is_skipped_by_the_controller_with_what_a_worker_would_send(
+        tmp_path: Path, patch_on: bool) -> None:
+    controller, evaluated = tmp_path / "controller", tmp_path / "evaluated-by"
+    condition = _WHO_EVALUATES.format(file=evaluated)
+    env = ansible_env()
+    env["HADOOP_DEPLOY_PATCHES_OFF"] = "" if patch_on else "controller-skips"
+    proc, result = run_local_play(tmp_path, {"tasks": [
+        # The controller: the parent of the worker that templates this task.
+        {"name": "controller", "ansible.builtin.debug": {
+            "msg": f"{{{{ lookup('ansible.builtin.pipe', 'ps -o ppid= -p $PPID | tee {controller}') }}}}"}},
+        {"name": "skipped", "ansible.builtin.command": "false", "register": "r", "when": condition},
+        # Where only a worker can tell: a loop, a condition that fails.
+        {"name": "loop", "ansible.builtin.command": "false", "loop": [1], "register": "looped",
+         "when": "item == 2"},
+        {"name": "fails", "ansible.builtin.debug": {"msg": "x"}, "when": "undefined_variable",
+         "ignore_errors": True, "register": "failed_when"},
+        {"name": "registered", "ansible.builtin.assert": {"that": [
+            "r is skipped", "r is not changed", "looped.results[0] is skipped", "failed_when is failed"]}},
+    ]}, env=env)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert result == {"changed": False, "skipped": True, "skip_reason": "Conditional result was False",
+                      "false_condition": condition}
+    assert "ok=4 " in proc.stdout and "skipped=2 " in proc.stdout and "ignored=1" in proc.stdout, proc.stdout[-1500:]
+    main_pid, evaluators = controller.read_text().split(), evaluated.read_text().split()
+    assert len(main_pid) == 1 and len(evaluators) == 1
+    # With the patch the controller evaluated the condition; without it, a worker did.
+    assert (evaluators == main_pid) is patch_on, (evaluators, main_pid)
+
+
 def _load_plugin() -> types.ModuleType:
     spec = importlib.util.spec_from_file_location(
         "mitogen_linear_under_test", PROJECT / "plugins" / "strategy" / "mitogen_linear.py")
@@ -131,7 +167,9 @@ if version:
     ansible.release.__version__ = version
 """
 
-# For each patch, a name of Mitogen's it assigns over or relies on.
+# For each of Mitogen's patches, a name of Mitogen's it assigns over or relies on (the names
+# `controller-skips` needs are Ansible's own, which its other modules read too: it is tested
+# above, on and off).
 _PATCHED_NAMES = {
     "cores": "ansible_mitogen.affinity.Policy",
     "full-names": "ansible_mitogen.strategy.REDIRECTED_CONNECTION_PLUGINS",
@@ -178,7 +216,7 @@ def test_a_patch_whose_name_is_gone_is_left_out_with_a_warning_the_cli_shows(
 def test_every_patch_is_applied_and_each_can_be_turned_off_by_name(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     plugin = _load_plugin()
-    assert plugin.APPLIED == set(plugin.PATCH_NAMES) == set(_PATCHED_NAMES)
+    assert plugin.APPLIED == set(plugin.PATCH_NAMES) == {*_PATCHED_NAMES, "controller-skips"}
     for name in plugin.PATCH_NAMES:  # what scripts/benchmark.py --patches does
         monkeypatch.setenv(plugin.PATCHES_OFF_ENV, name)
         assert _load_plugin().APPLIED == set(plugin.PATCH_NAMES) - {name}
