@@ -227,8 +227,8 @@ def measure(connection: str, workers: int, strategy: str | None, keep: bool,
         {"name": f"{NAME}-worker{i}", "groups": ["workers"]} for i in range(1, workers + 1)
     ]
     # A kept sandbox keeps its inventory and SSH keys too, to be reached after the run.
-    kept = contextlib.nullcontext(tempfile.mkdtemp(prefix=f"{NAME}-")) if keep else None
-    with kept or tempfile.TemporaryDirectory() as tmp:
+    workdir = contextlib.nullcontext(tempfile.mkdtemp(prefix=f"{NAME}-")) if keep else tempfile.TemporaryDirectory()
+    with workdir as tmp:
         where = Path(tmp)
         box = {"sandbox_name": NAME, "sandbox_nodes": nodes, "sandbox_private_cidr": CIDR,
                **sandbox.create_vars(connection, where)}

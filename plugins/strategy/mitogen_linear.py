@@ -163,7 +163,7 @@ import ansible.playbook.task as _playbook_task
 from ansible._internal import _display_utils
 from ansible._internal._templating._engine import TemplateEngine
 
-# The variables a worker adds to a task's before it evaluates `when` (PlayContext.update_vars):
+# The variables a worker adds to a task's variables before it evaluates `when` (PlayContext.update_vars):
 # the controller does not have them, so a condition that names one is left to the worker.
 _CONNECTION_VARS = frozenset(name for names in C.MAGIC_VARIABLE_MAPPING.values() for name in names)
 
@@ -180,15 +180,16 @@ def _patch_controller_skips() -> None:
 def _skip_result(task, task_vars, loader) -> dict | None:
     """The result a worker would send for TASK on the host of TASK_VARS when its `when` is
     false there; None where only a worker can tell, or the task runs."""
-    if (not task.when or task.loop is not None or task.loop_with or task.delegate_to
+    conditions = task.when  # its blocks' and role's too: each read walks the parents
+    if (not conditions or task.loop is not None or task.loop_with or task.delegate_to
             or task.action in C._ACTION_ALL_INCLUDES):
         return None
-    if any(name in str(condition) for condition in task.when for name in _CONNECTION_VARS):
+    if any(name in str(condition) for condition in conditions for name in _CONNECTION_VARS):
         return None
     why: dict = {}
     try:
         with _display_utils.DeferredWarningContext(variables=task_vars) as said:
-            holds = task._resolve_conditional(task.when, task_vars, result_context=why)
+            holds = task._resolve_conditional(conditions, task_vars, result_context=why)
     except Exception:  # the worker reports it, as it would without this patch
         return None
     if holds or said.get_warnings() or said.get_deprecation_warnings():
